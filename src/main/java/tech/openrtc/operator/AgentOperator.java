@@ -1,0 +1,122 @@
+package tech.openrtc.operator;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tech.openrtc.operator.audit.Recorder;
+import tech.openrtc.operator.drain.InFlightProber;
+import tech.openrtc.operator.reconcile.AgentDeploymentReconciler;
+
+/** The operator process: the JOSDK controller plus one HTTP port for health. */
+public final class AgentOperator implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AgentOperator.class);
+
+  private final Operator operator;
+  private final InFlightProber prober;
+  private final HttpServer http;
+  private final AtomicBoolean ready = new AtomicBoolean();
+
+  private AgentOperator(Operator operator, InFlightProber prober, HttpServer http) {
+    this.operator = operator;
+    this.prober = prober;
+    this.http = http;
+  }
+
+  /**
+   * Starts reconciling and returns once the informer caches are synced.
+   *
+   * @param namespaces the namespaces to watch; empty for all
+   * @param httpPort the health port; 0 for any free port, negative for none
+   */
+  public static AgentOperator start(KubernetesClient client, Set<String> namespaces, int httpPort) {
+    InFlightProber prober = new InFlightProber();
+    Operator operator = new Operator(o -> o
+        .withKubernetesClient(client)
+        .withCloseClientOnStop(false)
+        .withUseSSAToPatchPrimaryResource(false)
+        .withSSABasedCreateUpdateMatchForDependentResources(false)
+        .withStopOnInformerErrorDuringStartup(true));
+    var reconciler = new AgentDeploymentReconciler(client, prober, new Recorder(client), Clock.systemUTC());
+    operator.register(reconciler, o -> {
+      if (namespaces.isEmpty()) {
+        o.watchingAllNamespaces();
+      } else {
+        o.settingNamespaces(namespaces);
+      }
+    });
+    HttpServer http = httpPort < 0 ? null : httpServer(httpPort);
+    AgentOperator running = new AgentOperator(operator, prober, http);
+    if (http != null) {
+      running.routes();
+      http.start();
+    }
+    operator.start();
+    running.ready.set(true);
+    LOG.info("openrtc-operator started; watching {}", namespaces.isEmpty() ? "all namespaces" : namespaces);
+    return running;
+  }
+
+  private static HttpServer httpServer(int port) {
+    try {
+      HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+      server.setExecutor(Executors.newFixedThreadPool(2, r -> {
+        Thread t = new Thread(r, "operator-http");
+        t.setDaemon(true);
+        return t;
+      }));
+      return server;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot listen on HTTP port " + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void routes() {
+    http.createContext("/healthz", ex -> reply(ex, 200, "ok\n"));
+    http.createContext("/readyz", ex -> {
+      boolean up = ready.get() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
+      reply(ex, up ? 200 : 503, up ? "ready\n" : "not ready\n");
+    });
+  }
+
+  private static void reply(HttpExchange ex, int code, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+    ex.sendResponseHeaders(code, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  public int httpPort() {
+    return http == null ? -1 : http.getAddress().getPort();
+  }
+
+  public InFlightProber prober() {
+    return prober;
+  }
+
+  @Override
+  public void close() {
+    ready.set(false);
+    try {
+      operator.stop();
+    } finally {
+      if (http != null) {
+        http.stop(0);
+      }
+      prober.close();
+    }
+  }
+}

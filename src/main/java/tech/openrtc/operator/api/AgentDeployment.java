@@ -1,0 +1,34 @@
+package tech.openrtc.operator.api;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
+import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+
+/** A set of voice-agent workers rolled out blue-green and drained, never migrated. */
+@Group(Names.GROUP)
+@Version("v1alpha1")
+@Plural("agentdeployments")
+@ShortNames({"agd", "agentdeploy"})
+@AdditionalPrinterColumn(name = "ACTIVE", jsonPath = ".status.activeVersion")
+@AdditionalPrinterColumn(name = "TARGET", jsonPath = ".spec.version")
+@AdditionalPrinterColumn(name = "READY", jsonPath = ".status.readyReplicas", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "DRAINING", jsonPath = ".status.drainingReplicas", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "CALLS", jsonPath = ".status.drainingCalls", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "PHASE", jsonPath = ".status.phase")
+@AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+public class AgentDeployment extends CustomResource<AgentDeploymentSpec, AgentDeploymentStatus>
+    implements Namespaced {
+
+  public static final String KIND = "AgentDeployment";
+  public static final String API_VERSION = Names.GROUP + "/v1alpha1";
+
+  /** "namespace/name", the audit target and JWT subject. */
+  public String key() {
+    return getMetadata().getNamespace() + "/" + getMetadata().getName();
+  }
+}

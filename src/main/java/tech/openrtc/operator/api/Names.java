@@ -1,0 +1,33 @@
+package tech.openrtc.operator.api;
+
+/** Label, annotation, env and path names fixed by the design contract (DESIGN.md). */
+public final class Names {
+  private Names() {}
+
+  public static final String GROUP = "agents.openrtc.tech";
+  public static final String PREFIX = GROUP + "/";
+
+  // labels
+  public static final String LABEL_DEPLOYMENT = PREFIX + "deployment";
+  public static final String LABEL_REVISION = PREFIX + "revision";
+  public static final String LABEL_VERSION = PREFIX + "version";
+  public static final String LABEL_DRAINING = PREFIX + "draining";
+
+  // annotations
+  public static final String ANNOTATION_DRAIN = PREFIX + "drain";
+  public static final String ANNOTATION_DRAIN_STARTED_AT = PREFIX + "drain-started-at";
+  public static final String ANNOTATION_DRAIN_DEADLINE = PREFIX + "drain-deadline";
+  public static final String ANNOTATION_IN_FLIGHT = PREFIX + "in-flight";
+
+  // env injected into every container
+  public static final String ENV_DEPLOYMENT_VERSION = "OPENRTC_DEPLOYMENT_VERSION";
+  public static final String ENV_REVISION = "OPENRTC_REVISION";
+  public static final String ENV_AGENT_NAME = "LIVEKIT_AGENT_NAME";
+  public static final String ENV_CREDENTIAL_FILE = "OPENRTC_CREDENTIAL_FILE";
+
+  // mounts
+  public static final String PODINFO_DIR = "/etc/openrtc/podinfo";
+  public static final String CREDENTIAL_DIR = "/var/run/openrtc/credential";
+  public static final String CREDENTIAL_FILE = CREDENTIAL_DIR + "/token";
+  public static final String MEMBERSHIP_DIR = "/etc/openrtc/membership";
+}

@@ -1,0 +1,114 @@
+package tech.openrtc.operator.drain;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import tech.openrtc.operator.pods.PodState;
+import tech.openrtc.operator.reconcile.EffectiveSpec;
+
+/**
+ * Reads in-flight counts of many pods at once. HTTP probes run concurrently, each bounded by a
+ * short timeout, so a hung worker costs a reconcile at most {@link #REQUEST_TIMEOUT}.
+ */
+public class InFlightProber implements AutoCloseable {
+
+  static final Duration CONNECT_TIMEOUT = Duration.ofMillis(1000);
+  static final Duration REQUEST_TIMEOUT = Duration.ofMillis(2000);
+
+  private final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+    Thread t = new Thread(r, "inflight-probe");
+    t.setDaemon(true);
+    return t;
+  });
+  private final HttpClient http = HttpClient.newBuilder()
+      .connectTimeout(CONNECT_TIMEOUT)
+      .executor(executor)
+      .version(HttpClient.Version.HTTP_1_1)
+      .build();
+  private final AtomicLong requests = new AtomicLong();
+  private final AtomicLong errors = new AtomicLong();
+
+  /** One reading per pod name. */
+  public Map<String, InFlight> probe(Collection<PodState> pods, EffectiveSpec spec) {
+    Map<String, CompletableFuture<InFlight>> pending = new HashMap<>();
+    for (PodState pod : pods) {
+      pending.put(pod.name(), read(pod, spec));
+    }
+    Map<String, InFlight> readings = new HashMap<>();
+    long deadline = System.nanoTime() + REQUEST_TIMEOUT.plusMillis(500).toNanos();
+    pending.forEach((name, future) -> {
+      long left = Math.max(0, deadline - System.nanoTime());
+      InFlight reading;
+      try {
+        reading = future.get(left, TimeUnit.NANOSECONDS);
+      } catch (Exception e) {
+        future.cancel(true);
+        reading = InFlight.unknown("probe timed out");
+      }
+      if (!reading.known()) {
+        errors.incrementAndGet();
+      }
+      readings.put(name, reading);
+    });
+    return readings;
+  }
+
+  private CompletableFuture<InFlight> read(PodState pod, EffectiveSpec spec) {
+    switch (spec.inFlightSource()) {
+      case ANNOTATION:
+        return CompletableFuture.completedFuture(InFlightParser.fromAnnotation(pod.inFlightAnnotation()));
+      case HTTP:
+      case HTTP_AND_LIVEKIT:
+        return httpGet(pod, spec);
+      default:
+        return CompletableFuture.completedFuture(
+            InFlight.unknown(spec.inFlightSource() + " source is not available in this operator build"));
+    }
+  }
+
+  private CompletableFuture<InFlight> httpGet(PodState pod, EffectiveSpec spec) {
+    if (pod.podIp() == null) {
+      return CompletableFuture.completedFuture(InFlight.unknown("pod has no IP"));
+    }
+    String host = pod.podIp().contains(":") ? "[" + pod.podIp() + "]" : pod.podIp();
+    URI uri = URI.create("http://" + host + ":" + spec.httpPort() + spec.httpPath());
+    HttpRequest request = HttpRequest.newBuilder(uri).timeout(REQUEST_TIMEOUT).GET().build();
+    requests.incrementAndGet();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .thenApply(response -> response.statusCode() / 100 == 2
+            ? InFlightParser.fromWorkerJson(response.body(), spec.httpField())
+            : InFlight.unknown("HTTP " + response.statusCode()))
+        .exceptionally(e -> InFlight.unknown(rootMessage(e)));
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+  }
+
+  public long requestsSent() {
+    return requests.get();
+  }
+
+  public long errors() {
+    return errors.get();
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,70 @@
+package tech.openrtc.operator.pods;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.time.Instant;
+import java.util.Map;
+import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.reconcile.Times;
+
+/** The only writes the operator makes to pods: create, one drain patch, delete. */
+public class PodActions {
+
+  private final KubernetesClient client;
+
+  public PodActions(KubernetesClient client) {
+    this.client = client;
+  }
+
+  public Pod create(Pod pod) {
+    String namespace = pod.getMetadata().getNamespace();
+    for (int attempt = 0; ; attempt++) {
+      try {
+        return client.pods().inNamespace(namespace).resource(pod).create();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 3) {
+          throw e;
+        }
+        // Name taken (5 random characters collide rarely): draw another.
+        String[] parts = pod.getMetadata().getName().split("-");
+        String revision = pod.getMetadata().getLabels().get(Names.LABEL_REVISION);
+        String deployment = pod.getMetadata().getLabels().get(Names.LABEL_DEPLOYMENT);
+        pod.getMetadata().setName(PodFactory.podName(deployment, revision));
+      }
+    }
+  }
+
+  /**
+   * One JSON merge patch sets the drain annotations and the draining label. An existing start time
+   * and deadline are kept, so restoring a removed mark never extends a drain.
+   */
+  public Pod markDraining(PodState pod, Instant now, int timeoutSeconds) {
+    Instant started = pod.drainStartedAt() != null ? pod.drainStartedAt() : now;
+    Instant deadline = pod.drainDeadline() != null ? pod.drainDeadline() : started.plusSeconds(timeoutSeconds);
+    Map<String, Object> patch = Map.of("metadata", Map.of(
+        "labels", Map.of(Names.LABEL_DRAINING, "true"),
+        "annotations", Map.of(
+            Names.ANNOTATION_DRAIN, "true",
+            Names.ANNOTATION_DRAIN_STARTED_AT, Times.format(started),
+            Names.ANNOTATION_DRAIN_DEADLINE, Times.format(deadline))));
+    return client.pods().inNamespace(pod.pod().getMetadata().getNamespace()).withName(pod.name())
+        .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
+  }
+
+  /**
+   * Deletes once; gracePeriodSeconds null keeps the pod's own grace period. A pod already gone is
+   * fine.
+   */
+  public void delete(PodState pod, Long gracePeriodSeconds) {
+    var resource = client.pods().inNamespace(pod.pod().getMetadata().getNamespace()).withName(pod.name());
+    if (gracePeriodSeconds != null) {
+      resource.withGracePeriod(gracePeriodSeconds).delete();
+    } else {
+      resource.delete();
+    }
+  }
+}

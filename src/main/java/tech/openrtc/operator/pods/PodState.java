@@ -1,0 +1,89 @@
+package tech.openrtc.operator.pods;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.reconcile.Times;
+
+/** What the operator needs to know about one of its pods, read from labels, annotations and status. */
+public record PodState(
+    String name,
+    String uid,
+    String revision,
+    String version,
+    Instant createdAt,
+    String podIp,
+    String phase,
+    boolean ready,
+    Instant readySince,
+    boolean drainAnnotated,
+    boolean drainLabeled,
+    Instant drainStartedAt,
+    Instant drainDeadline,
+    boolean terminating,
+    String inFlightAnnotation,
+    Pod pod) {
+
+  public static PodState of(Pod pod) {
+    var meta = pod.getMetadata();
+    Map<String, String> labels = Optional.ofNullable(meta.getLabels()).orElse(Map.of());
+    Map<String, String> annotations = Optional.ofNullable(meta.getAnnotations()).orElse(Map.of());
+    var status = pod.getStatus();
+    PodCondition readyCondition = status == null || status.getConditions() == null ? null
+        : status.getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst().orElse(null);
+    boolean ready = readyCondition != null && "True".equals(readyCondition.getStatus());
+    return new PodState(
+        meta.getName(),
+        meta.getUid(),
+        labels.get(Names.LABEL_REVISION),
+        labels.get(Names.LABEL_VERSION),
+        time(meta.getCreationTimestamp()),
+        status == null ? null : status.getPodIP(),
+        status == null ? null : status.getPhase(),
+        ready,
+        ready ? time(readyCondition.getLastTransitionTime()) : null,
+        "true".equals(annotations.get(Names.ANNOTATION_DRAIN)),
+        "true".equals(labels.get(Names.LABEL_DRAINING)),
+        time(annotations.get(Names.ANNOTATION_DRAIN_STARTED_AT)),
+        time(annotations.get(Names.ANNOTATION_DRAIN_DEADLINE)),
+        meta.getDeletionTimestamp() != null,
+        annotations.get(Names.ANNOTATION_IN_FLIGHT),
+        pod);
+  }
+
+  /** Draining is one-way: either mark means the pod was told to drain. */
+  public boolean draining() {
+    return drainAnnotated || drainLabeled;
+  }
+
+  /** Both marks and both timestamps present; otherwise the drain patch is applied again. */
+  public boolean fullyMarked() {
+    return drainAnnotated && drainLabeled && drainStartedAt != null && drainDeadline != null;
+  }
+
+  /** The worker process has ended (or never started): the pod can hold no call. */
+  public boolean exited() {
+    return "Failed".equals(phase) || "Succeeded".equals(phase)
+        || ("Pending".equals(phase) || phase == null) && podIp == null;
+  }
+
+  public boolean failed() {
+    return "Failed".equals(phase);
+  }
+
+  /** Ready without interruption for at least {@code minReadySeconds} at {@code now}. */
+  public boolean available(int minReadySeconds, Instant now) {
+    if (!ready) {
+      return false;
+    }
+    return minReadySeconds == 0 || readySince == null
+        || !readySince.plusSeconds(minReadySeconds).isAfter(now);
+  }
+
+  static Instant time(String rfc3339) {
+    return Times.parse(rfc3339);
+  }
+}

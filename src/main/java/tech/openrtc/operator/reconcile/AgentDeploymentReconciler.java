@@ -1,0 +1,289 @@
+package tech.openrtc.operator.reconcile;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tech.openrtc.operator.api.AgentDeployment;
+import tech.openrtc.operator.api.AgentDeploymentStatus;
+import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.api.Phase;
+import tech.openrtc.operator.audit.Recorder;
+import tech.openrtc.operator.drain.InFlight;
+import tech.openrtc.operator.drain.InFlightProber;
+import tech.openrtc.operator.history.RevisionHistory;
+import tech.openrtc.operator.pods.PodActions;
+import tech.openrtc.operator.pods.PodFactory;
+import tech.openrtc.operator.pods.PodFactory.RevisionTemplate;
+import tech.openrtc.operator.pods.PodState;
+
+/**
+ * Wires the pure steps to the cluster: observe (informer caches, in-flight probes), validate,
+ * decide ({@link RolloutPlanner}), record status, then act. Status is written before pods are
+ * touched, so an operator killed mid-step leaves a status a fresh one can finish from.
+ */
+@ControllerConfiguration(
+    name = AgentDeploymentReconciler.NAME,
+    // Annotations on the AgentDeployment (commands such as promote) are events too.
+    generationAwareEventProcessing = false,
+    maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
+
+  public static final String NAME = "agentdeployment";
+  private static final Logger LOG = LoggerFactory.getLogger(AgentDeploymentReconciler.class);
+
+  private final KubernetesClient client;
+  private final InFlightProber prober;
+  private final Recorder recorder;
+  private final PodActions podActions;
+  private final StatusWriter statusWriter;
+  private final Clock clock;
+  private final Map<String, PendingPodOps> pending = new ConcurrentHashMap<>();
+  private final Map<String, Integer> lastKnownInFlight = new ConcurrentHashMap<>();
+
+  public AgentDeploymentReconciler(KubernetesClient client, InFlightProber prober, Recorder recorder, Clock clock) {
+    this.client = client;
+    this.prober = prober;
+    this.recorder = recorder;
+    this.podActions = new PodActions(client);
+    this.statusWriter = new StatusWriter(client);
+    this.clock = clock;
+  }
+
+  @Override
+  public List<EventSource<?, AgentDeployment>> prepareEventSources(EventSourceContext<AgentDeployment> context) {
+    // Pods map to their AgentDeployment by label, not owner reference: a pod someone recreated
+    // from an old manifest is still ours to drain.
+    var pods = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Pod.class, AgentDeployment.class)
+            .withName("pods")
+            .withLabelSelector(Names.LABEL_DEPLOYMENT)
+            .withSecondaryToPrimaryMapper(AgentDeploymentReconciler::byDeploymentLabel)
+            .build(),
+        context);
+    var revisions = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(ControllerRevision.class, AgentDeployment.class)
+            .withName("controllerrevisions")
+            .withLabelSelector(Names.LABEL_DEPLOYMENT)
+            .withSecondaryToPrimaryMapper(AgentDeploymentReconciler::byDeploymentLabel)
+            .build(),
+        context);
+    return List.of(pods, revisions);
+  }
+
+  private static Set<ResourceID> byDeploymentLabel(io.fabric8.kubernetes.api.model.HasMetadata r) {
+    String name = r.getMetadata().getLabels() == null ? null : r.getMetadata().getLabels().get(Names.LABEL_DEPLOYMENT);
+    return name == null ? Set.of() : Set.of(new ResourceID(name, r.getMetadata().getNamespace()));
+  }
+
+  @Override
+  public UpdateControl<AgentDeployment> reconcile(AgentDeployment cached, Context<AgentDeployment> context) {
+    AgentDeployment resource = statusWriter.freshest(cached);
+    Instant now = clock.instant();
+    String uid = resource.getMetadata().getUid();
+    AgentDeploymentStatus previous = Optional.ofNullable(resource.getStatus()).orElseGet(AgentDeploymentStatus::new);
+
+    List<String> errors = SpecValidator.validate(resource.getSpec());
+    if (!errors.isEmpty()) {
+      // Bad input changes nothing: no pod is touched.
+      boolean wasInvalid = Conditions.find(previous.getConditions(), Conditions.INVALID_SPEC) != null
+          && "True".equals(Conditions.find(previous.getConditions(), Conditions.INVALID_SPEC).getStatus());
+      AgentDeploymentStatus status = StatusAggregator.invalid(resource, errors, now);
+      if (statusWriter.writeIfChanged(resource, status) && !wasInvalid) {
+        LOG.warn("{}: {}", resource.key(), status.getMessage());
+      }
+      return UpdateControl.noUpdate();
+    }
+    EffectiveSpec spec = SpecValidator.effective(resource.getSpec());
+    String target = Revisions.hash(spec.version(), spec.template(), spec.agentName());
+
+    PendingPodOps ops = pending.computeIfAbsent(uid, k -> new PendingPodOps());
+    List<PodState> pods = ops.apply(context.getSecondaryResources(Pod.class), now).stream()
+        .filter(p -> Objects.equals(p.getMetadata().getNamespace(), resource.getMetadata().getNamespace()))
+        .map(PodState::of)
+        .collect(Collectors.toList());
+    Observation observed = Observation.of(target, previous.getActiveRevision(), pods);
+    Map<String, InFlight> readings = prober.probe(observed.toProbe(spec.replicas()), spec);
+    readings.forEach((pod, r) -> {
+      if (r.known()) {
+        lastKnownInFlight.put(podKey(resource, pod), r.count());
+      }
+    });
+
+    Set<ControllerRevision> revisions = context.getSecondaryResources(ControllerRevision.class);
+    RevisionTemplate targetTemplate = new RevisionTemplate(target, spec.version(), spec.agentName(), spec.template());
+    Optional<RevisionTemplate> activeTemplate = Objects.equals(observed.active(), target)
+        ? Optional.of(targetTemplate)
+        : RevisionHistory.find(revisions, observed.active()).flatMap(RevisionHistory::read);
+
+    Map<String, Integer> lastKnown = pods.stream()
+        .filter(p -> lastKnownInFlight.containsKey(podKey(resource, p.name())))
+        .collect(Collectors.toMap(PodState::name, p -> lastKnownInFlight.get(podKey(resource, p.name()))));
+    Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(
+        spec, observed, previous.getTargetRevision(), Times.parse(previous.getRolloutStartedAt()),
+        readings, lastKnown, activeTemplate.isPresent(), false, now));
+
+    String activeVersion = activeVersion(plan.activeRevision(), target, spec, previous, observed, activeTemplate);
+    String failure = observed.exitedPods().isEmpty() ? null
+        : observed.exitedPods().size() + " worker pod(s) exited: "
+            + observed.exitedPods().stream().map(PodState::name).sorted().collect(Collectors.joining(", "));
+    AgentDeploymentStatus status = StatusAggregator.status(
+        resource, spec, target, activeVersion, observed, plan, readings, failure, now);
+
+    boolean newTarget = !target.equals(previous.getTargetRevision());
+    if (plan.touchesPods() || newTarget) {
+      ensureRevisionRecorded(resource, targetTemplate, revisions);
+    }
+    // The recovery point: activeRevision is durable before any old pod is drained.
+    statusWriter.writeIfChanged(resource, status);
+
+    recordTransitions(resource, previous, status, plan, spec, target, observed);
+    act(resource, spec, plan, ops, targetTemplate, activeTemplate.orElse(null), now);
+
+    if (plan.requeueAfter() != null) {
+      return UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(plan.requeueAfter());
+    }
+    return UpdateControl.noUpdate();
+  }
+
+  private void act(AgentDeployment resource, EffectiveSpec spec, Plan plan, PendingPodOps ops,
+      RevisionTemplate targetTemplate, RevisionTemplate activeTemplate, Instant now) {
+    for (Plan.Drain drain : plan.drains()) {
+      Pod patched = podActions.markDraining(drain.pod(), now, spec.timeoutSeconds());
+      ops.patched(patched, now);
+      if (!drain.pod().draining()) {
+        recorder.record(resource, Recorder.DRAIN_STARTED, podTarget(resource, drain.pod()), "ok",
+            drain.pod().version(), drain.pod().revision(), false,
+            "Draining pod " + drain.pod().name() + " (" + drain.reason() + ", trigger " + spec.trigger() + ")",
+            Recorder.extra("pod", drain.pod().name(), "reason", drain.reason()));
+      }
+    }
+    Set<String> deleted = new HashSet<>();
+    for (Plan.Delete delete : plan.deletes()) {
+      if (!deleted.add(delete.pod().name())) {
+        continue;
+      }
+      podActions.delete(delete.pod(), delete.gracePeriodSeconds());
+      ops.deleted(delete.pod().name(), now);
+      recordDelete(resource, delete);
+    }
+    for (Plan.Create create : plan.creates()) {
+      RevisionTemplate rt = create.revision().equals(targetTemplate.revision()) ? targetTemplate : activeTemplate;
+      if (rt == null) {
+        continue;
+      }
+      for (int i = 0; i < create.count(); i++) {
+        Pod pod = PodFactory.build(resource, rt, spec.trigger(), spec.timeoutSeconds());
+        ops.created(podActions.create(pod), now);
+      }
+    }
+  }
+
+  private void recordDelete(AgentDeployment resource, Plan.Delete delete) {
+    PodState pod = delete.pod();
+    String target = podTarget(resource, pod);
+    switch (delete.reason()) {
+      case DEADLINE -> {
+        if (delete.callsCut() > 0) {
+          recorder.record(resource, Recorder.CALLS_CUT, target, "cut", pod.version(), pod.revision(), true,
+              "Drain deadline passed: deleted pod " + pod.name() + " with " + delete.callsCut()
+                  + " call(s) in flight (last reading " + delete.reading() + ")",
+              Recorder.extra("pod", pod.name(), "callsCut", delete.callsCut()));
+        }
+        recorder.record(resource, Recorder.POD_DRAINED, target, "deadline", pod.version(), pod.revision(),
+            delete.callsCut() > 0, "Deleted pod " + pod.name() + " at its drain deadline",
+            Recorder.extra("pod", pod.name(), "callsCut", delete.callsCut()));
+      }
+      case SIGNAL -> recorder.record(resource, Recorder.POD_DRAINED, target, "signaled", pod.version(),
+          pod.revision(), false, "Deleted pod " + pod.name() + " with a grace period of "
+              + delete.gracePeriodSeconds() + "s: SIGTERM starts its drain",
+          Recorder.extra("pod", pod.name(), "gracePeriodSeconds", delete.gracePeriodSeconds()));
+      case DRAINED, EXITED -> recorder.record(resource, Recorder.POD_DRAINED, target, "ok", pod.version(),
+          pod.revision(), false, "Deleted pod " + pod.name() + (delete.reason() == Plan.DeleteReason.DRAINED
+              ? ": 0 calls in flight" : ": its worker has exited"),
+          Recorder.extra("pod", pod.name(), "reason", delete.reason().name().toLowerCase()));
+    }
+  }
+
+  private void recordTransitions(AgentDeployment resource, AgentDeploymentStatus previous, AgentDeploymentStatus status,
+      Plan plan, EffectiveSpec spec, String target, Observation observed) {
+    if (!target.equals(previous.getTargetRevision())) {
+      recorder.record(resource, Recorder.STARTED, resource.key(), "ok", spec.version(), target, false,
+          "Rollout of version " + spec.version() + " (revision " + target + ") started"
+              + (previous.getActiveVersion() != null ? "; active is " + previous.getActiveVersion() : ""),
+          Recorder.extra("from", previous.getActiveVersion()));
+    }
+    if (plan.promoted()) {
+      recorder.record(resource, Recorder.PROMOTED, resource.key(), "ok", spec.version(), target, false,
+          "Version " + spec.version() + " (revision " + target + ") promoted; "
+              + observed.activePods().size() + " old pod(s) draining",
+          Recorder.extra("from", observed.active()));
+    }
+    if (status.getPhase() == Phase.Healthy && previous.getPhase() != Phase.Healthy) {
+      recorder.record(resource, Recorder.COMPLETED, resource.key(), "ok", status.getActiveVersion(),
+          status.getActiveRevision(), false, "Rollout complete: " + status.getMessage(), null);
+    }
+  }
+
+  private void ensureRevisionRecorded(AgentDeployment resource, RevisionTemplate rt, Set<ControllerRevision> revisions) {
+    if (RevisionHistory.find(revisions, rt.revision()).isPresent()) {
+      return;
+    }
+    var cr = RevisionHistory.build(resource, rt, RevisionHistory.nextNumber(revisions));
+    try {
+      client.apps().controllerRevisions().inNamespace(resource.getMetadata().getNamespace()).resource(cr).create();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+
+  private static String activeVersion(String activeRevision, String target, EffectiveSpec spec,
+      AgentDeploymentStatus previous, Observation observed, Optional<RevisionTemplate> activeTemplate) {
+    if (Objects.equals(activeRevision, target)) {
+      return spec.version();
+    }
+    if (Objects.equals(activeRevision, previous.getActiveRevision()) && previous.getActiveVersion() != null) {
+      return previous.getActiveVersion();
+    }
+    return activeTemplate.map(RevisionTemplate::version)
+        .or(() -> observed.activePods().stream().map(PodState::version).filter(Objects::nonNull).findFirst())
+        .orElse(null);
+  }
+
+  private static String podTarget(AgentDeployment resource, PodState pod) {
+    return resource.getMetadata().getNamespace() + "/" + pod.name();
+  }
+
+  private static String podKey(AgentDeployment resource, String pod) {
+    return resource.getMetadata().getNamespace() + "/" + pod;
+  }
+
+  public InFlightProber prober() {
+    return prober;
+  }
+}

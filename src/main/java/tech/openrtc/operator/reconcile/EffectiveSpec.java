@@ -1,0 +1,40 @@
+package tech.openrtc.operator.reconcile;
+
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import java.time.Duration;
+import tech.openrtc.operator.api.DrainTrigger;
+import tech.openrtc.operator.api.OnTimeout;
+
+/**
+ * A validated spec with every default applied, so the same sparse spec behaves the same whether
+ * or not the API server applied the CRD defaults.
+ */
+public record EffectiveSpec(
+    String version,
+    int replicas,
+    String agentName,
+    PodTemplateSpec template,
+    boolean autoPromote,
+    int minReadySeconds,
+    int progressDeadlineSeconds,
+    boolean autoRollback,
+    DrainTrigger trigger,
+    InFlightSource inFlightSource,
+    int httpPort,
+    String httpPath,
+    String httpField,
+    int pollSeconds,
+    int timeoutSeconds,
+    OnTimeout onTimeout,
+    int credentialTtlSeconds,
+    int revisionHistoryLimit,
+    boolean paused) {
+
+  public Duration poll() {
+    return Duration.ofSeconds(pollSeconds);
+  }
+
+  public Duration drainTimeout() {
+    return Duration.ofSeconds(timeoutSeconds);
+  }
+}

@@ -1,0 +1,10 @@
+package tech.openrtc.operator.reconcile;
+
+/** Where the operator reads a pod's in-flight call count. */
+public enum InFlightSource {
+  HTTP,
+  ANNOTATION,
+  LIVEKIT,
+  /** http and livekit, a pod is drained only when both read 0. */
+  HTTP_AND_LIVEKIT
+}

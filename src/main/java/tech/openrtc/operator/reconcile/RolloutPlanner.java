@@ -1,0 +1,267 @@
+package tech.openrtc.operator.reconcile;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import tech.openrtc.operator.api.DrainTrigger;
+import tech.openrtc.operator.api.OnTimeout;
+import tech.openrtc.operator.api.Phase;
+import tech.openrtc.operator.drain.InFlight;
+import tech.openrtc.operator.pods.PodState;
+import tech.openrtc.operator.reconcile.Plan.DeleteReason;
+
+/**
+ * Decides one reconcile step of a blue-green, drain-only rollout. Pure: no client, no clock.
+ *
+ * <p>Rules (DESIGN.md "Rollout" and "Draining"): the new revision starts beside the active one;
+ * it is promoted only when {@code replicas} of its pods have been Ready for minReadySeconds
+ * (capacity first); then every older pod drains, and a draining pod is deleted only when it reads
+ * 0 calls, has exited, or its deadline passed with onTimeout Terminate.
+ */
+public final class RolloutPlanner {
+
+  /**
+   * A zero reading counts only once the worker has had this long to see its drain mark: a worker
+   * may accept one more job between our patch and noticing it.
+   */
+  static final Duration MAX_DRAIN_SETTLE = Duration.ofSeconds(2);
+
+  public record Input(
+      EffectiveSpec spec,
+      Observation observed,
+      String recordedTarget,
+      Instant recordedRolloutStart,
+      Map<String, InFlight> readings,
+      Map<String, Integer> lastKnownInFlight,
+      boolean activeTemplateKnown,
+      boolean promoteRequested,
+      Instant now) {}
+
+  private RolloutPlanner() {}
+
+  public static Plan plan(Input in) {
+    EffectiveSpec spec = in.spec();
+    Observation obs = in.observed();
+    Plan plan = new Plan();
+    plan.activeRevision = obs.active();
+    int replicas = spec.replicas();
+
+    // Pods of revisions that are neither active nor the target (an older preview, a stray pod).
+    obs.supersededPods().forEach(p -> plan.drains.add(new Plan.Drain(p, "superseded")));
+    // Exited pods hold no call; they are replaced below because they no longer count.
+    obs.exitedPods().forEach(p -> plan.deletes.add(
+        new Plan.Delete(p, null, DeleteReason.EXITED, 0, null)));
+
+    // The active revision: the operator is its ReplicaSet, during a rollout too (capacity).
+    List<PodState> active = obs.activePods();
+    boolean canCreateActive = !obs.rollingOut() || in.activeTemplateKnown();
+    if (active.size() < replicas && canCreateActive) {
+      plan.creates.add(new Plan.Create(obs.active(), replicas - active.size()));
+    } else if (active.size() > replicas) {
+      surplus(active, active.size() - replicas, in.readings())
+          .forEach(p -> plan.drains.add(new Plan.Drain(p, "scale-down")));
+    }
+
+    if (obs.rollingOut() && !spec.paused()) {
+      planPreview(in, plan);
+    }
+
+    planDraining(in, plan);
+    decidePhase(in, plan);
+    return plan;
+  }
+
+  private static void planPreview(Input in, Plan plan) {
+    EffectiveSpec spec = in.spec();
+    Observation obs = in.observed();
+    int replicas = spec.replicas();
+    List<PodState> preview = new ArrayList<>(obs.previewPods());
+    if (preview.size() < replicas) {
+      plan.creates.add(new Plan.Create(obs.target(), replicas - preview.size()));
+    } else if (preview.size() > replicas) {
+      List<PodState> extra = surplus(preview, preview.size() - replicas, in.readings());
+      extra.forEach(p -> plan.drains.add(new Plan.Drain(p, "scale-down")));
+      preview.removeAll(extra);
+    }
+    long available = preview.stream().filter(p -> p.available(spec.minReadySeconds(), in.now())).count();
+    if (available >= replicas) {
+      if (spec.autoPromote() || in.promoteRequested()) {
+        promote(plan, obs);
+      } else {
+        plan.awaitingPromotion = true;
+      }
+      return;
+    }
+    // Ready but not yet for minReadySeconds: look again when the first one qualifies.
+    preview.stream()
+        .filter(p -> p.ready() && p.readySince() != null)
+        .map(p -> Duration.between(in.now(), p.readySince().plusSeconds(spec.minReadySeconds())))
+        .filter(d -> !d.isNegative())
+        .min(Comparator.naturalOrder())
+        .ifPresent(d -> plan.requeueWithin(d.plusMillis(50)));
+  }
+
+  private static void promote(Plan plan, Observation obs) {
+    plan.promoted = true;
+    plan.activeRevision = obs.target();
+    // The old active pods are no longer replaced; all of them drain.
+    plan.creates.removeIf(c -> c.revision().equals(obs.active()));
+    plan.drains.removeIf(d -> obs.activePods().contains(d.pod()));
+    obs.activePods().forEach(p -> plan.drains.add(new Plan.Drain(p, "promoted " + obs.target())));
+  }
+
+  private static void planDraining(Input in, Plan plan) {
+    EffectiveSpec spec = in.spec();
+    Instant now = in.now();
+    Duration settle = spec.poll().compareTo(MAX_DRAIN_SETTLE) < 0 ? spec.poll() : MAX_DRAIN_SETTLE;
+
+    for (Plan.Drain d : List.copyOf(plan.drains)) {
+      if (spec.trigger() == DrainTrigger.Signal) {
+        plan.deletes.add(new Plan.Delete(d.pod(), (long) spec.timeoutSeconds(), DeleteReason.SIGNAL, 0, null));
+      } else {
+        plan.requeueWithin(settle);
+      }
+    }
+
+    for (PodState pod : in.observed().drainingPods()) {
+      if (!pod.fullyMarked()) {
+        plan.drains.add(new Plan.Drain(pod, "restore drain mark"));
+      }
+      if (spec.trigger() == DrainTrigger.Signal) {
+        // Recovery: marked but not yet deleted when the last operator stopped.
+        plan.deletes.add(new Plan.Delete(pod, (long) spec.timeoutSeconds(), DeleteReason.SIGNAL, 0, null));
+        continue;
+      }
+      if (pod.exited()) {
+        plan.deletes.add(new Plan.Delete(pod, null, DeleteReason.EXITED, 0, null));
+        continue;
+      }
+      InFlight reading = in.readings().getOrDefault(pod.name(), InFlight.unknown("not probed"));
+      Instant started = pod.drainStartedAt() != null ? pod.drainStartedAt() : now;
+      Instant deadline = pod.drainDeadline() != null ? pod.drainDeadline() : started.plus(spec.drainTimeout());
+      boolean settled = !now.isBefore(started.plus(settle));
+      if (reading.zero() && settled) {
+        plan.deletes.add(new Plan.Delete(pod, null, DeleteReason.DRAINED, 0, reading));
+      } else if (!now.isBefore(deadline)) {
+        if (spec.onTimeout() == OnTimeout.Terminate) {
+          int cut = reading.known() ? reading.count() : in.lastKnownInFlight().getOrDefault(pod.name(), 0);
+          plan.deletes.add(new Plan.Delete(pod, null, DeleteReason.DEADLINE, cut, reading));
+        } else {
+          plan.stalled.add(pod);
+          plan.requeueWithin(spec.poll());
+        }
+      } else {
+        plan.requeueWithin(reading.zero() ? Duration.between(now, started.plus(settle)) : spec.poll());
+        plan.requeueWithin(Duration.between(now, deadline));
+      }
+    }
+    // Terminating pods: keep reporting their count until they are gone (Signal trigger).
+    if (!in.observed().terminatingPods().isEmpty()) {
+      plan.requeueWithin(spec.poll());
+    }
+  }
+
+  /** Scale-down victims: not-ready pods first, then the fewest calls (unknown last), newest first. */
+  static List<PodState> surplus(List<PodState> pods, int count, Map<String, InFlight> readings) {
+    Comparator<PodState> order = Comparator
+        .comparing((PodState p) -> p.ready())
+        .thenComparingInt(p -> {
+          InFlight r = readings.get(p.name());
+          return r != null && r.known() ? r.count() : Integer.MAX_VALUE;
+        })
+        .thenComparing(PodState::createdAt, Comparator.nullsLast(Comparator.reverseOrder()))
+        .thenComparing(PodState::name);
+    return pods.stream().sorted(order).limit(count).collect(Collectors.toList());
+  }
+
+  private static void decidePhase(Input in, Plan plan) {
+    EffectiveSpec spec = in.spec();
+    Observation obs = in.observed();
+    Instant now = in.now();
+    boolean rollingOut = obs.rollingOut() && !plan.promoted;
+
+    Set<PodState> drainingNow = plan.drains.stream().map(Plan.Drain::pod).collect(Collectors.toSet());
+    long activeReady = (plan.promoted ? obs.previewPods() : obs.activePods()).stream()
+        .filter(p -> !drainingNow.contains(p) && p.ready()).count();
+    boolean drainsLeft = !obs.drainingPods().isEmpty() || !obs.terminatingPods().isEmpty()
+        || !drainingNow.isEmpty() || !obs.supersededPods().isEmpty();
+    boolean capacityShort = activeReady < spec.replicas()
+        || plan.creates.stream().anyMatch(c -> c.revision().equals(plan.activeRevision));
+    boolean progressing = (rollingOut && !plan.awaitingPromotion) || (!rollingOut && capacityShort);
+
+    // The progress clock starts with each new target revision, or when capacity is short again.
+    Instant started = in.recordedRolloutStart();
+    if (!obs.target().equals(in.recordedTarget())) {
+      started = now;
+    } else if (started == null && progressing) {
+      started = now;
+    } else if (!progressing && !rollingOut) {
+      started = null;
+    }
+    if (spec.paused()) {
+      started = null;
+    }
+    plan.rolloutStartedAt = started;
+    if (progressing && started != null) {
+      Instant deadline = started.plusSeconds(spec.progressDeadlineSeconds());
+      if (!now.isBefore(deadline)) {
+        plan.progressDeadlineExceeded = true;
+      } else {
+        plan.requeueWithin(Duration.between(now, deadline));
+      }
+    }
+
+    long previewReady = obs.previewPods().stream().filter(PodState::ready).count();
+    Set<PodState> drainingAll = new java.util.HashSet<>(drainingNow);
+    drainingAll.addAll(obs.drainingPods());
+    drainingAll.addAll(obs.terminatingPods());
+    int drainingCount = drainingAll.size();
+    int calls = drainingAll.stream()
+        .map(p -> in.readings().get(p.name()))
+        .filter(r -> r != null && r.known())
+        .mapToInt(InFlight::count)
+        .sum();
+    if (spec.paused()) {
+      plan.phase = Phase.Paused;
+      plan.message = "Paused: " + (rollingOut
+          ? previewReady + " of " + spec.replicas() + " new workers ready; resume to continue"
+          : "no rollout in progress");
+    } else if (!plan.stalled.isEmpty()) {
+      plan.phase = Phase.Degraded;
+      plan.message = "Drain deadline passed for " + names(plan.stalled)
+          + " with calls in flight (onTimeout: Wait)";
+    } else if (plan.progressDeadlineExceeded) {
+      plan.phase = Phase.Degraded;
+      plan.message = "Progress deadline exceeded: " + (rollingOut ? previewReady : activeReady) + " of "
+          + spec.replicas() + (rollingOut ? " new" : "") + " workers ready after "
+          + spec.progressDeadlineSeconds() + "s";
+    } else if (rollingOut && plan.awaitingPromotion) {
+      plan.phase = Phase.AwaitingPromotion;
+      plan.message = previewReady + " of " + spec.replicas() + " new workers ready; waiting for promotion";
+    } else if (rollingOut) {
+      plan.phase = Phase.Progressing;
+      plan.message = "Waiting for rollout to finish: " + previewReady + " of " + spec.replicas()
+          + " new workers ready";
+    } else if (drainsLeft) {
+      plan.phase = Phase.Draining;
+      plan.message = drainingCount + " old worker" + (drainingCount == 1 ? "" : "s") + " draining, "
+          + calls + " call" + (calls == 1 ? "" : "s") + " in flight";
+    } else if (capacityShort || obs.activePods().size() != spec.replicas()) {
+      plan.phase = obs.all().isEmpty() && spec.replicas() > 0 ? Phase.Pending : Phase.Progressing;
+      plan.message = "Waiting for rollout to finish: " + activeReady + " of " + spec.replicas()
+          + " workers ready";
+    } else {
+      plan.phase = Phase.Healthy;
+      plan.message = activeReady + " of " + spec.replicas() + " workers ready";
+    }
+  }
+
+  private static String names(List<PodState> pods) {
+    return pods.stream().map(PodState::name).sorted().collect(Collectors.joining(", "));
+  }
+}

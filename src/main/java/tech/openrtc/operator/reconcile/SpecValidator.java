@@ -1,0 +1,180 @@
+package tech.openrtc.operator.reconcile;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import tech.openrtc.operator.api.AgentDeploymentSpec;
+import tech.openrtc.operator.api.CredentialsSpec;
+import tech.openrtc.operator.api.DrainSpec;
+import tech.openrtc.operator.api.DrainTrigger;
+import tech.openrtc.operator.api.HttpInFlightSource;
+import tech.openrtc.operator.api.InFlightSpec;
+import tech.openrtc.operator.api.OnTimeout;
+import tech.openrtc.operator.api.StrategySpec;
+
+/**
+ * The CRD schema's rules and defaults, again in Java: a cluster that did not enforce the schema
+ * (an older one, the mock server, a spec written before a field existed) gets the same answer.
+ */
+public final class SpecValidator {
+
+  private static final Pattern VERSION = Pattern.compile(AgentDeploymentSpec.VERSION_PATTERN);
+  private static final Pattern ENV_SAFE_NAME = Pattern.compile("^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$");
+
+  private SpecValidator() {}
+
+  /** Every problem found, each naming its field; empty when the spec is valid. */
+  public static List<String> validate(AgentDeploymentSpec spec) {
+    List<String> errors = new ArrayList<>();
+    if (spec == null) {
+      errors.add("spec: required");
+      return errors;
+    }
+    if (spec.getVersion() == null || spec.getVersion().isBlank()) {
+      errors.add("spec.version: required");
+    } else if (!VERSION.matcher(spec.getVersion()).matches()) {
+      errors.add("spec.version: \"" + spec.getVersion() + "\" is not a valid label value"
+          + " (<= 63 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit)");
+    }
+    atLeast(errors, "spec.replicas", spec.getReplicas(), 0);
+    atLeast(errors, "spec.revisionHistoryLimit", spec.getRevisionHistoryLimit(), 0);
+    if (spec.getAgentName() != null && !ENV_SAFE_NAME.matcher(spec.getAgentName()).matches()) {
+      errors.add("spec.agentName: \"" + spec.getAgentName() + "\" must be letters, digits, '-', '_' or '.'");
+    }
+    validateTemplate(errors, spec.getTemplate());
+    StrategySpec strategy = spec.getStrategy();
+    if (strategy != null) {
+      atLeast(errors, "spec.strategy.minReadySeconds", strategy.getMinReadySeconds(), 0);
+      atLeast(errors, "spec.strategy.progressDeadlineSeconds", strategy.getProgressDeadlineSeconds(), 1);
+    }
+    DrainSpec drain = spec.getDrain();
+    if (drain != null) {
+      atLeast(errors, "spec.drain.pollSeconds", drain.getPollSeconds(), 1);
+      atLeast(errors, "spec.drain.timeoutSeconds", drain.getTimeoutSeconds(), 1);
+      validateInFlight(errors, drain.getInFlight(), spec);
+    }
+    CredentialsSpec credentials = spec.getCredentials();
+    if (credentials != null) {
+      atLeast(errors, "spec.credentials.ttlSeconds", credentials.getTtlSeconds(), 60);
+    }
+    if (spec.getLivekit() != null) {
+      if (blank(spec.getLivekit().getUrl())) {
+        errors.add("spec.livekit.url: required");
+      }
+      if (spec.getLivekit().getSecretRef() == null || blank(spec.getLivekit().getSecretRef().getName())) {
+        errors.add("spec.livekit.secretRef.name: required");
+      }
+    }
+    return errors;
+  }
+
+  private static void validateTemplate(List<String> errors, PodTemplateSpec template) {
+    if (template == null) {
+      errors.add("spec.template: required");
+      return;
+    }
+    List<Container> containers = template.getSpec() == null ? null : template.getSpec().getContainers();
+    if (containers == null || containers.isEmpty()) {
+      errors.add("spec.template.spec.containers: at least one container is required");
+      return;
+    }
+    for (int i = 0; i < containers.size(); i++) {
+      Container c = containers.get(i);
+      if (blank(c.getName())) {
+        errors.add("spec.template.spec.containers[" + i + "].name: required");
+      }
+      if (blank(c.getImage())) {
+        errors.add("spec.template.spec.containers[" + i + "].image: required");
+      }
+    }
+  }
+
+  private static void validateInFlight(List<String> errors, InFlightSpec inFlight, AgentDeploymentSpec spec) {
+    if (inFlight == null) {
+      return;
+    }
+    int sources = (inFlight.getHttp() != null ? 1 : 0) + (inFlight.getAnnotation() != null ? 1 : 0)
+        + (inFlight.getLivekit() != null ? 1 : 0);
+    boolean crossCheck = inFlight.getHttp() != null && inFlight.getLivekit() != null
+        && inFlight.getAnnotation() == null && Boolean.TRUE.equals(inFlight.getCrossCheck());
+    if (sources > 1 && !crossCheck) {
+      errors.add("spec.drain.inFlight: choose one source (http, annotation or livekit),"
+          + " or http and livekit with crossCheck: true");
+    }
+    HttpInFlightSource http = inFlight.getHttp();
+    if (http != null) {
+      if (http.getPort() != null && (http.getPort() < 1 || http.getPort() > 65535)) {
+        errors.add("spec.drain.inFlight.http.port: must be between 1 and 65535, got " + http.getPort());
+      }
+      if (http.getPath() != null && !http.getPath().startsWith("/")) {
+        errors.add("spec.drain.inFlight.http.path: must start with '/', got \"" + http.getPath() + "\"");
+      }
+    }
+    if (inFlight.getLivekit() != null && spec.getLivekit() == null) {
+      errors.add("spec.drain.inFlight.livekit: needs spec.livekit (url and secretRef)");
+    }
+  }
+
+  private static void atLeast(List<String> errors, String field, Integer value, int min) {
+    if (value != null && value < min) {
+      errors.add(field + ": must be >= " + min + ", got " + value);
+    }
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  /** The spec with every default applied. Call only on a spec {@link #validate} accepted. */
+  public static EffectiveSpec effective(AgentDeploymentSpec spec) {
+    StrategySpec strategy = Optional.ofNullable(spec.getStrategy()).orElseGet(StrategySpec::new);
+    DrainSpec drain = Optional.ofNullable(spec.getDrain()).orElseGet(DrainSpec::new);
+    InFlightSpec inFlight = Optional.ofNullable(drain.getInFlight()).orElseGet(InFlightSpec::new);
+    HttpInFlightSource http = Optional.ofNullable(inFlight.getHttp()).orElseGet(HttpInFlightSource::new);
+    return new EffectiveSpec(
+        spec.getVersion(),
+        or(spec.getReplicas(), 1),
+        spec.getAgentName(),
+        spec.getTemplate(),
+        or(strategy.getAutoPromote(), true),
+        or(strategy.getMinReadySeconds(), 0),
+        or(strategy.getProgressDeadlineSeconds(), 600),
+        or(strategy.getAutoRollback(), false),
+        or(drain.getTrigger(), DrainTrigger.Annotation),
+        source(inFlight),
+        or(http.getPort(), 8081),
+        or(http.getPath(), "/worker"),
+        or(http.getField(), "active_jobs"),
+        or(drain.getPollSeconds(), 5),
+        or(drain.getTimeoutSeconds(), 3600),
+        or(drain.getOnTimeout(), OnTimeout.Terminate),
+        get(spec.getCredentials(), CredentialsSpec::getTtlSeconds, 86400),
+        or(spec.getRevisionHistoryLimit(), 10),
+        or(spec.getPaused(), false));
+  }
+
+  private static InFlightSource source(InFlightSpec inFlight) {
+    if (inFlight.getHttp() != null && inFlight.getLivekit() != null) {
+      return InFlightSource.HTTP_AND_LIVEKIT;
+    }
+    if (inFlight.getAnnotation() != null) {
+      return InFlightSource.ANNOTATION;
+    }
+    if (inFlight.getLivekit() != null) {
+      return InFlightSource.LIVEKIT;
+    }
+    return InFlightSource.HTTP;
+  }
+
+  private static <T> T or(T value, T fallback) {
+    return value != null ? value : fallback;
+  }
+
+  private static <S, T> T get(S holder, Function<S, T> getter, T fallback) {
+    return holder == null ? fallback : or(getter.apply(holder), fallback);
+  }
+}

@@ -1,0 +1,172 @@
+package tech.openrtc.operator.reconcile;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import tech.openrtc.operator.api.AgentDeployment;
+import tech.openrtc.operator.api.AgentDeploymentStatus;
+import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.api.Phase;
+import tech.openrtc.operator.api.Role;
+import tech.openrtc.operator.api.VersionStatus;
+import tech.openrtc.operator.drain.InFlight;
+import tech.openrtc.operator.pods.PodState;
+
+/** Builds the status a reconcile reports: the observed pods as they stand once the plan is carried out. */
+public final class StatusAggregator {
+
+  private StatusAggregator() {}
+
+  public static AgentDeploymentStatus status(
+      AgentDeployment resource,
+      EffectiveSpec spec,
+      String targetRevision,
+      String activeVersion,
+      Observation obs,
+      Plan plan,
+      Map<String, InFlight> readings,
+      String replicaFailure,
+      Instant now) {
+    AgentDeploymentStatus previous = Objects.requireNonNullElseGet(resource.getStatus(), AgentDeploymentStatus::new);
+    AgentDeploymentStatus s = new AgentDeploymentStatus();
+    s.setObservedGeneration(resource.getMetadata().getGeneration());
+    s.setPhase(plan.phase());
+    s.setMessage(plan.message());
+    s.setActiveRevision(plan.activeRevision());
+    s.setActiveVersion(activeVersion);
+    s.setTargetVersion(spec.version());
+    s.setTargetRevision(targetRevision);
+    s.setRolloutStartedAt(Times.format(plan.rolloutStartedAt()));
+
+    Set<PodState> newlyDraining = plan.drains().stream().map(Plan.Drain::pod).collect(Collectors.toSet());
+    List<PodState> active = new ArrayList<>(plan.promoted() ? obs.previewPods() : obs.activePods());
+    active.removeIf(newlyDraining::contains);
+    List<PodState> preview = new ArrayList<>(plan.promoted() ? List.of() : obs.previewPods());
+    preview.removeIf(newlyDraining::contains);
+    Set<PodState> draining = new LinkedHashSet<>(obs.drainingPods());
+    draining.addAll(obs.terminatingPods());
+    draining.addAll(newlyDraining);
+
+    int activeReady = (int) active.stream().filter(PodState::ready).count();
+    s.setReplicas(active.size());
+    s.setReadyReplicas(activeReady);
+    s.setDrainingReplicas(draining.size());
+    s.setDrainingCalls(sumKnown(draining, readings));
+    long cut = plan.deletes().stream().mapToLong(Plan.Delete::callsCut).sum();
+    long previousCut = previous.getCallsCut() == null ? 0 : previous.getCallsCut();
+    s.setCallsCut(previousCut + cut == 0 && previous.getCallsCut() == null ? null : previousCut + cut);
+    s.setSelector(Names.LABEL_DEPLOYMENT + "=" + resource.getMetadata().getName() + ","
+        + Names.LABEL_REVISION + "=" + plan.activeRevision());
+
+    List<VersionStatus> versions = new ArrayList<>();
+    versions.add(group(plan.activeRevision(), activeVersion, Role.Active, active, null, now));
+    if (!preview.isEmpty() || (obs.rollingOut() && !plan.promoted())) {
+      versions.add(group(targetRevision, spec.version(), Role.Preview, preview, null, now));
+    }
+    Map<String, List<PodState>> drainingByRevision = new TreeMap<>();
+    for (PodState pod : draining) {
+      drainingByRevision.computeIfAbsent(String.valueOf(pod.revision()), k -> new ArrayList<>()).add(pod);
+    }
+    List<VersionStatus> drainingVersions = new ArrayList<>();
+    drainingByRevision.forEach((revision, pods) -> drainingVersions.add(
+        group(revision, pods.get(0).version(), Role.Draining, pods, readings, now)));
+    drainingVersions.sort(Comparator.comparing(VersionStatus::getDrainStartedAt, Comparator.nullsLast(Comparator.naturalOrder()))
+        .thenComparing(VersionStatus::getRevision));
+    versions.addAll(drainingVersions);
+    s.setVersions(versions);
+
+    Conditions conditions = new Conditions(previous.getConditions(), resource.getMetadata().getGeneration(), now);
+    conditions.set(Conditions.AVAILABLE, activeReady >= spec.replicas(),
+        activeReady >= spec.replicas() ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+        activeReady + " of " + spec.replicas() + " active workers ready");
+    progressing(conditions, plan);
+    conditions.set(Conditions.DRAINING, !draining.isEmpty(),
+        draining.isEmpty() ? "NoPodsDraining" : "PodsDraining",
+        draining.isEmpty() ? "no workers draining"
+            : draining.size() + " workers draining, " + s.getDrainingCalls() + " calls in flight");
+    conditions.set(Conditions.INVALID_SPEC, false, "SpecValid", "spec is valid");
+    conditions.set(Conditions.REPLICA_FAILURE, replicaFailure != null,
+        replicaFailure != null ? "PodFailed" : "NoFailure",
+        replicaFailure != null ? replicaFailure : "no pod failures");
+    s.setConditions(conditions.build());
+    return s;
+  }
+
+  private static void progressing(Conditions conditions, Plan plan) {
+    Phase phase = plan.phase();
+    if (phase == Phase.Paused) {
+      conditions.set(Conditions.PROGRESSING, "Unknown", "Paused", plan.message());
+    } else if (plan.progressDeadlineExceeded()) {
+      conditions.set(Conditions.PROGRESSING, false, "ProgressDeadlineExceeded", plan.message());
+    } else if (!plan.stalled().isEmpty()) {
+      conditions.set(Conditions.PROGRESSING, false, "DrainDeadlineExceeded", plan.message());
+    } else if (phase == Phase.Healthy) {
+      conditions.set(Conditions.PROGRESSING, false, "RolloutComplete", plan.message());
+    } else {
+      String reason = switch (phase) {
+        case AwaitingPromotion -> "AwaitingPromotion";
+        case Draining -> "OldWorkersDraining";
+        default -> "NewRevisionProgressing";
+      };
+      conditions.set(Conditions.PROGRESSING, true, reason, plan.message());
+    }
+  }
+
+  /** The status written for a spec that failed validation: the rest of the status is left as it was. */
+  public static AgentDeploymentStatus invalid(AgentDeployment resource, List<String> errors, Instant now) {
+    AgentDeploymentStatus previous = Objects.requireNonNullElseGet(resource.getStatus(), AgentDeploymentStatus::new);
+    AgentDeploymentStatus s = copy(previous);
+    String message = "Invalid spec: " + String.join("; ", errors);
+    s.setObservedGeneration(resource.getMetadata().getGeneration());
+    s.setPhase(Phase.Degraded);
+    s.setMessage(message);
+    s.setConditions(new Conditions(previous.getConditions(), resource.getMetadata().getGeneration(), now)
+        .set(Conditions.INVALID_SPEC, true, "InvalidSpec", message)
+        .build());
+    return s;
+  }
+
+  private static AgentDeploymentStatus copy(AgentDeploymentStatus s) {
+    return io.fabric8.kubernetes.client.utils.Serialization.jsonMapper().convertValue(s, AgentDeploymentStatus.class);
+  }
+
+  private static VersionStatus group(String revision, String version, Role role, List<PodState> pods,
+      Map<String, InFlight> readings, Instant now) {
+    VersionStatus v = new VersionStatus();
+    v.setRevision(revision);
+    v.setVersion(version);
+    v.setRole(role);
+    v.setReplicas(pods.size());
+    v.setReady((int) pods.stream().filter(PodState::ready).count());
+    if (readings != null) {
+      List<InFlight> known = pods.stream().map(p -> readings.get(p.name()))
+          .filter(r -> r != null && r.known()).toList();
+      long unknown = pods.stream().filter(p -> !p.exited())
+          .map(p -> readings.get(p.name())).filter(r -> r == null || !r.known()).count();
+      v.setInFlight(known.stream().mapToInt(InFlight::count).sum());
+      v.setInFlightUnknown(unknown == 0 ? null : (int) unknown);
+      v.setDrainStartedAt(Times.format(pods.stream()
+          .map(p -> p.drainStartedAt() != null ? p.drainStartedAt() : now)
+          .min(Comparator.naturalOrder()).orElse(null)));
+    }
+    return v;
+  }
+
+  private static int sumKnown(Iterable<PodState> pods, Map<String, InFlight> readings) {
+    int sum = 0;
+    for (PodState pod : pods) {
+      InFlight r = readings.get(pod.name());
+      if (r != null && r.known()) {
+        sum += r.count();
+      }
+    }
+    return sum;
+  }
+}
