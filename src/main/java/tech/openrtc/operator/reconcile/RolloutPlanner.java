@@ -251,7 +251,8 @@ public final class RolloutPlanner {
       plan.phase = Phase.Draining;
       plan.message = drainingCount + " old worker" + (drainingCount == 1 ? "" : "s") + " draining, "
           + calls + " call" + (calls == 1 ? "" : "s") + " in flight";
-    } else if (capacityShort || obs.activePods().size() != spec.replicas()) {
+    } else if (capacityShort
+        || (plan.promoted ? obs.previewPods() : obs.activePods()).size() != spec.replicas()) {
       plan.phase = obs.all().isEmpty() && spec.replicas() > 0 ? Phase.Pending : Phase.Progressing;
       plan.message = "Waiting for rollout to finish: " + activeReady + " of " + spec.replicas()
           + " workers ready";

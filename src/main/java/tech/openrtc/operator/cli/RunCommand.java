@@ -1,0 +1,55 @@
+package tech.openrtc.operator.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tech.openrtc.operator.AgentOperator;
+
+/** Runs the operator against the current kubeconfig or in-cluster config until stopped. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Run the operator against the current kubeconfig (KUBECONFIG, ~/.kube/config) or in-cluster config.")
+public class RunCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+  public static final String USER_AGENT = "openrtc-operator/0.1.0";
+
+  @Option(names = {"-n", "--namespace"}, description = "Watch only this namespace (repeatable). Default: all.")
+  List<String> namespaces = List.of();
+
+  @Option(names = "--http-port", defaultValue = "8080",
+      description = "Port for /healthz and /readyz (default ${DEFAULT-VALUE}); 0 picks a free one.")
+  int httpPort;
+
+  @Option(names = "--kubeconfig", description = "A kubeconfig file instead of the default discovery.")
+  Path kubeconfig;
+
+  @Option(names = "--context", description = "The kubeconfig context to use.")
+  String context;
+
+  @Override
+  public Integer call() throws Exception {
+    String ownNamespace = System.getenv().getOrDefault("OPERATOR_NAMESPACE", "openrtc-system");
+    KubernetesClient client = Clients.forCluster(kubeconfig, context, USER_AGENT);
+    LOG.info("connecting to {} (operator namespace {})", client.getMasterUrl(), ownNamespace);
+    Set<String> watched = new LinkedHashSet<>(namespaces);
+    CountDownLatch stopped = new CountDownLatch(1);
+    AgentOperator operator = AgentOperator.start(client, watched, httpPort);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      LOG.info("stopping");
+      operator.close();
+      client.close();
+      stopped.countDown();
+    }, "shutdown"));
+    LOG.info("serving /healthz and /readyz on :{}", operator.httpPort());
+    stopped.await();
+    return 0;
+  }
+}
