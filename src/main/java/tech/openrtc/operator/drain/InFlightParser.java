@@ -1,12 +1,16 @@
 package tech.openrtc.operator.drain;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.math.BigDecimal;
 
 /** Reads the in-flight count out of a worker's answer or a pod annotation. */
 public final class InFlightParser {
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** Trailing content ({@code {"active_jobs":0}{"active_jobs":5}}) makes an answer malformed, not 0. */
+  private static final ObjectMapper MAPPER =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   private InFlightParser() {}
 
@@ -44,11 +48,13 @@ public final class InFlightParser {
       return InFlight.unknown(what + " is not a number");
     }
     try {
-      double d = Double.parseDouble(text);
-      if (Double.isNaN(d) || Double.isInfinite(d) || d < 0 || d != Math.rint(d)) {
+      // BigDecimal takes the JSON number grammar only; Double.parseDouble would also read Java
+      // literals such as "0d", "0f" or "0x0p0" as 0.
+      BigDecimal d = new BigDecimal(text);
+      if (d.signum() < 0 || d.stripTrailingZeros().scale() > 0) {
         return InFlight.unknown(what + " is not a whole count: " + text);
       }
-      return InFlight.of((int) d);
+      return InFlight.of(d.compareTo(BigDecimal.valueOf(Integer.MAX_VALUE)) > 0 ? Integer.MAX_VALUE : d.intValue());
     } catch (NumberFormatException e) {
       return InFlight.unknown(what + " is not a number: " + text);
     }

@@ -30,7 +30,6 @@ public class PodActions {
           throw e;
         }
         // Name taken (5 random characters collide rarely): draw another.
-        String[] parts = pod.getMetadata().getName().split("-");
         String revision = pod.getMetadata().getLabels().get(Names.LABEL_REVISION);
         String deployment = pod.getMetadata().getLabels().get(Names.LABEL_DEPLOYMENT);
         pod.getMetadata().setName(PodFactory.podName(deployment, revision));

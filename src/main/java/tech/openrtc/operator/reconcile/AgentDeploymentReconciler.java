@@ -3,6 +3,7 @@ package tech.openrtc.operator.reconcile;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -53,6 +54,7 @@ import tech.openrtc.operator.pods.PodState;
 public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
 
   public static final String NAME = "agentdeployment";
+  private static final java.time.Duration CREATE_RETRY = java.time.Duration.ofSeconds(10);
   private static final Logger LOG = LoggerFactory.getLogger(AgentDeploymentReconciler.class);
 
   private final KubernetesClient client;
@@ -62,7 +64,10 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
   private final StatusWriter statusWriter;
   private final Clock clock;
   private final Map<String, PendingPodOps> pending = new ConcurrentHashMap<>();
-  private final Map<String, Integer> lastKnownInFlight = new ConcurrentHashMap<>();
+  /** Per AgentDeployment uid: the last count each pod reported, for calls cut at a deadline. */
+  private final Map<String, Map<String, Integer>> lastKnownInFlight = new ConcurrentHashMap<>();
+  /** Per AgentDeployment uid: why the last pod creation failed, until one succeeds. */
+  private final Map<String, String> createFailures = new ConcurrentHashMap<>();
 
   public AgentDeploymentReconciler(KubernetesClient client, InFlightProber prober, Recorder recorder, Clock clock) {
     this.client = client;
@@ -127,9 +132,11 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
         .collect(Collectors.toList());
     Observation observed = Observation.of(target, previous.getActiveRevision(), pods);
     Map<String, InFlight> readings = prober.probe(observed.toProbe(spec.replicas()), spec);
+    Map<String, Integer> lastKnown = lastKnownInFlight.computeIfAbsent(uid, k -> new ConcurrentHashMap<>());
+    lastKnown.keySet().retainAll(pods.stream().map(PodState::name).collect(Collectors.toSet()));
     readings.forEach((pod, r) -> {
       if (r.known()) {
-        lastKnownInFlight.put(podKey(resource, pod), r.count());
+        lastKnown.put(pod, r.count());
       }
     });
 
@@ -139,17 +146,12 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
         ? Optional.of(targetTemplate)
         : RevisionHistory.find(revisions, observed.active()).flatMap(RevisionHistory::read);
 
-    Map<String, Integer> lastKnown = pods.stream()
-        .filter(p -> lastKnownInFlight.containsKey(podKey(resource, p.name())))
-        .collect(Collectors.toMap(PodState::name, p -> lastKnownInFlight.get(podKey(resource, p.name()))));
     Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(
         spec, observed, previous.getTargetRevision(), Times.parse(previous.getRolloutStartedAt()),
-        readings, lastKnown, activeTemplate.isPresent(), false, now));
+        readings, Map.copyOf(lastKnown), activeTemplate.isPresent(), false, now));
 
     String activeVersion = activeVersion(plan.activeRevision(), target, spec, previous, observed, activeTemplate);
-    String failure = observed.exitedPods().isEmpty() ? null
-        : observed.exitedPods().size() + " worker pod(s) exited: "
-            + observed.exitedPods().stream().map(PodState::name).sorted().collect(Collectors.joining(", "));
+    String failure = replicaFailure(observed, createFailures.get(uid));
     AgentDeploymentStatus status = StatusAggregator.status(
         resource, spec, target, activeVersion, observed, plan, readings, failure, now);
 
@@ -163,6 +165,13 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     recordTransitions(resource, previous, status, plan, spec, target, observed);
     act(resource, spec, plan, ops, targetTemplate, activeTemplate.orElse(null), now);
 
+    String createFailure = createFailures.get(uid);
+    if (createFailure != null && !plan.creates().isEmpty()) {
+      // Report it now (quota, admission, ...) and try again soon.
+      statusWriter.writeIfChanged(resource, StatusAggregator.status(resource, spec, target, activeVersion,
+          observed, plan, readings, replicaFailure(observed, createFailure), now));
+      return UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(CREATE_RETRY);
+    }
     if (plan.requeueAfter() != null) {
       return UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(plan.requeueAfter());
     }
@@ -197,9 +206,29 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
       }
       for (int i = 0; i < create.count(); i++) {
         Pod pod = PodFactory.build(resource, rt, spec.trigger(), spec.timeoutSeconds());
-        ops.created(podActions.create(pod), now);
+        try {
+          ops.created(podActions.create(pod), now);
+          createFailures.remove(resource.getMetadata().getUid());
+        } catch (KubernetesClientException e) {
+          String why = "creating a pod of revision " + rt.revision() + " failed: " + e.getMessage();
+          LOG.warn("{}: {}", resource.key(), why);
+          createFailures.put(resource.getMetadata().getUid(), why);
+          return;
+        }
       }
     }
+  }
+
+  private static String replicaFailure(Observation observed, String createFailure) {
+    List<String> problems = new ArrayList<>();
+    if (createFailure != null) {
+      problems.add(createFailure);
+    }
+    if (!observed.exitedPods().isEmpty()) {
+      problems.add(observed.exitedPods().size() + " worker pod(s) exited: "
+          + observed.exitedPods().stream().map(PodState::name).sorted().collect(Collectors.joining(", ")));
+    }
+    return problems.isEmpty() ? null : String.join("; ", problems);
   }
 
   private void recordDelete(AgentDeployment resource, Plan.Delete delete) {
@@ -277,10 +306,6 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
 
   private static String podTarget(AgentDeployment resource, PodState pod) {
     return resource.getMetadata().getNamespace() + "/" + pod.name();
-  }
-
-  private static String podKey(AgentDeployment resource, String pod) {
-    return resource.getMetadata().getNamespace() + "/" + pod;
   }
 
   public InFlightProber prober() {

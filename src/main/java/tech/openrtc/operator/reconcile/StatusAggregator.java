@@ -60,8 +60,8 @@ public final class StatusAggregator {
     s.setDrainingReplicas(draining.size());
     s.setDrainingCalls(sumKnown(draining, readings));
     long cut = plan.deletes().stream().mapToLong(Plan.Delete::callsCut).sum();
-    long previousCut = previous.getCallsCut() == null ? 0 : previous.getCallsCut();
-    s.setCallsCut(previousCut + cut == 0 && previous.getCallsCut() == null ? null : previousCut + cut);
+    // Absent until the first call is cut, so a deployment that never cut one shows nothing.
+    s.setCallsCut(cut == 0 ? previous.getCallsCut() : (previous.getCallsCut() == null ? 0 : previous.getCallsCut()) + cut);
     s.setSelector(Names.LABEL_DEPLOYMENT + "=" + resource.getMetadata().getName() + ","
         + Names.LABEL_REVISION + "=" + plan.activeRevision());
 

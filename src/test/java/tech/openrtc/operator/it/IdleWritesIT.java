@@ -1,0 +1,43 @@
+package tech.openrtc.operator.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static tech.openrtc.operator.it.OperatorTestSupport.deployment;
+
+import java.time.Duration;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import tech.openrtc.operator.sim.RecordedCall;
+
+/** Invariant 5: with nothing changing, the operator writes nothing. */
+class IdleWritesIT {
+
+  OperatorTestSupport t;
+
+  @BeforeEach
+  void start() {
+    t = OperatorTestSupport.start();
+  }
+
+  @AfterEach
+  void stop() {
+    t.close();
+  }
+
+  @Test
+  void anIdleDeploymentCausesNoWritesOver30Seconds() throws Exception {
+    t.create(deployment("idle", "v1", 3));
+    t.awaitHealthyAt("idle", "v1", Duration.ofSeconds(20));
+    Thread.sleep(1000);
+    long before = t.sim.requests().all().size();
+
+    Thread.sleep(30_000);
+
+    var writes = t.sim.requests().all().stream().skip(before)
+        .filter(c -> c.isWrite() && c.userAgentStartsWith(OperatorTestSupport.OPERATOR_UA))
+        .map(RecordedCall::verbAndResource)
+        .collect(Collectors.toList());
+    assertThat(writes).as("operator writes while idle").isEmpty();
+  }
+}
