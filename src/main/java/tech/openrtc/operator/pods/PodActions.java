@@ -50,7 +50,8 @@ public class PodActions {
             Names.ANNOTATION_DRAIN, "true",
             Names.ANNOTATION_DRAIN_STARTED_AT, Times.format(started),
             Names.ANNOTATION_DRAIN_DEADLINE, Times.format(deadline))));
-    return client.pods().inNamespace(pod.pod().getMetadata().getNamespace()).withName(pod.name())
+    // resource(pod).patch(...) sends the patch alone; withName(..).patch(..) would GET first.
+    return client.pods().inNamespace(pod.pod().getMetadata().getNamespace()).resource(pod.pod())
         .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
   }
 

@@ -56,7 +56,7 @@ public class StatusWriter {
     String patch = Serialization.asJson(List.of(Map.of("op", "add", "path", "/status", "value", status)));
     AgentDeployment updated = client.resources(AgentDeployment.class)
         .inNamespace(resource.getMetadata().getNamespace())
-        .withName(resource.getMetadata().getName())
+        .resource(resource)
         .subresource("status")
         .patch(PatchContext.of(PatchType.JSON), patch);
     written.put(resource.getMetadata().getUid(), new Written(version(updated), status));

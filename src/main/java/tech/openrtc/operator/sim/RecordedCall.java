@@ -1,0 +1,41 @@
+package tech.openrtc.operator.sim;
+
+import java.time.Instant;
+
+/**
+ * One request to the mock API server.
+ *
+ * @param verb Kubernetes verb: get, list, watch, create, update, patch, delete, deletecollection
+ * @param resource plural (pods, agentdeployments, events, ...); the path for discovery
+ *     requests ({@code /version}, {@code /apis/agents.openrtc.tech/v1alpha1})
+ * @param subresource e.g. status; null if none
+ * @param namespace null for cluster-scoped or all-namespace requests
+ * @param name null for collection requests
+ */
+public record RecordedCall(
+    Instant at,
+    String method,
+    String verb,
+    String resource,
+    String subresource,
+    String namespace,
+    String name,
+    String userAgent,
+    String path) {
+
+  public boolean isWrite() {
+    return switch (verb) {
+      case "create", "update", "patch", "delete", "deletecollection" -> true;
+      default -> false;
+    };
+  }
+
+  /** {@code "patch agentdeployments/status"}, {@code "list pods"}, ... */
+  public String verbAndResource() {
+    return verb + " " + resource + (subresource == null ? "" : "/" + subresource);
+  }
+
+  public boolean userAgentStartsWith(String prefix) {
+    return prefix == null || prefix.isEmpty() || (userAgent != null && userAgent.startsWith(prefix));
+  }
+}

@@ -1,0 +1,244 @@
+package tech.openrtc.operator.sim;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherException;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.internal.MockDispatcher;
+import io.fabric8.mockwebserver.internal.SimpleRequest;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mock API server's CRUD dispatcher, recording every request before it is served.
+ *
+ * <p>Like fabric8's KubernetesMixedDispatcher it first serves the fixed expectations the mock
+ * server registers for itself ({@code /version}, {@code /}), then everything else from the
+ * in-memory store.
+ */
+final class RecordingDispatcher extends KubernetesCrudDispatcher {
+
+  private static final Logger log = LoggerFactory.getLogger(RecordingDispatcher.class);
+
+  private final Map<ServerRequest, Queue<ServerResponse>> expectations;
+  private final MockDispatcher expectationDispatcher;
+  private final RequestLog requests;
+  private final CallLedger ledger;
+
+  RecordingDispatcher(
+      Map<ServerRequest, Queue<ServerResponse>> expectations, RequestLog requests, CallLedger ledger) {
+    this.expectations = expectations;
+    this.expectationDispatcher = new MockDispatcher(expectations);
+    this.requests = requests;
+    this.ledger = ledger;
+  }
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    try {
+      record(request);
+    } catch (RuntimeException e) {
+      // Recording is for tests; it must never break the API server.
+      log.warn("could not record {}", request, e);
+    }
+    Queue<ServerResponse> expected =
+        expectations.get(new SimpleRequest(HttpMethod.valueOf(request.getMethod()), request.getPath()));
+    if (expected != null && !expected.isEmpty()) {
+      return expectationDispatcher.dispatch(request);
+    }
+    return super.dispatch(request);
+  }
+
+  /**
+   * Pods, like custom resources with a status subresource, keep their status on writes to the
+   * main resource (as the real API server does): only the kubelet, through pods/status, sets it.
+   * Without this a stale PUT of a pod would wipe the status the kubelet wrote.
+   */
+  @Override
+  public boolean isStatusSubresourceEnabledForResource(String path) {
+    ParsedPath p = ParsedPath.parse(path);
+    if (p.pathWithoutQuery.startsWith("/api/v1/") && "pods".equals(p.resource)) {
+      return true;
+    }
+    return super.isStatusSubresourceEnabledForResource(path);
+  }
+
+  /**
+   * JSON merge patch as RFC 7386 and the real API server define it: {@code null} removes a key
+   * and an array replaces the old one. (The mock server's own merge stores the null and appends
+   * to arrays, so a patch could never remove an annotation or a finalizer.)
+   */
+  @Override
+  public JsonNode merge(JsonNode current, String patch) throws KubernetesCrudDispatcherException {
+    return mergePatch(current.deepCopy(), asNode(patch));
+  }
+
+  static JsonNode mergePatch(JsonNode target, JsonNode patch) {
+    if (!patch.isObject()) {
+      return patch;
+    }
+    ObjectNode result = target != null && target.isObject()
+        ? (ObjectNode) target
+        : Serialization.jsonMapper().createObjectNode();
+    patch.fields().forEachRemaining(field -> {
+      if (field.getValue().isNull()) {
+        result.remove(field.getKey());
+      } else {
+        result.set(field.getKey(), mergePatch(result.get(field.getKey()), field.getValue()));
+      }
+    });
+    return result;
+  }
+
+  private void record(RecordedRequest request) {
+    Instant now = Instant.now();
+    String method = request.getMethod();
+    String fullPath = request.getPath();
+    ParsedPath p = ParsedPath.parse(fullPath);
+    String verb = verb(method, p);
+    requests.add(
+        new RecordedCall(
+            now, method, verb, p.resource, p.subresource, p.namespace, p.name,
+            request.getHeader("User-Agent"), fullPath));
+
+    if ("pods".equals(p.resource) && p.subresource == null && "DELETE".equals(method)) {
+      recordPodDeletions(request, p, now);
+    }
+  }
+
+  /**
+   * Looks the pod(s) up before the delete is served: their uid and whether they are already being
+   * deleted, and how many calls they hold right now.
+   */
+  private void recordPodDeletions(RecordedRequest request, ParsedPath p, Instant now) {
+    Long grace = gracePeriod(request, p);
+    // getBytes() leaves the body in place for the handler that serves the request.
+    String lookupPath = p.name != null ? p.pathWithoutQuery : request.getPath();
+    MockResponse current = super.handleGet(lookupPath);
+    if (current.code() != 200 || current.getBody() == null) {
+      return; // nothing to delete: not a deletion
+    }
+    JsonNode found = readJson(new String(current.getBody().getBytes(), StandardCharsets.UTF_8));
+    List<JsonNode> pods = new ArrayList<>();
+    if (found.has("items")) {
+      found.get("items").forEach(pods::add);
+    } else {
+      pods.add(found);
+    }
+    for (JsonNode pod : pods) {
+      JsonNode meta = pod.path("metadata");
+      String ns = meta.path("namespace").asText(p.namespace);
+      String name = meta.path("name").asText();
+      boolean repeat = meta.hasNonNull("deletionTimestamp");
+      int live = (int) ledger.liveOnPod(ns, name);
+      requests.addDeletion(
+          new PodDeletion(ns, name, grace, live, now, repeat), meta.path("uid").asText(null));
+    }
+  }
+
+  /** gracePeriodSeconds from the DeleteOptions body, else from the query string; null if absent. */
+  private static Long gracePeriod(RecordedRequest request, ParsedPath p) {
+    byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+    if (body.length > 0) {
+      JsonNode options = readJson(new String(body, StandardCharsets.UTF_8));
+      if (options.path("gracePeriodSeconds").isNumber()) {
+        return options.get("gracePeriodSeconds").asLong();
+      }
+    }
+    String q = p.query.get("gracePeriodSeconds");
+    if (q != null) {
+      try {
+        return Long.parseLong(q);
+      } catch (NumberFormatException ignored) {
+        return null;
+      }
+    }
+    return null;
+  }
+
+  private static JsonNode readJson(String text) {
+    try {
+      return Serialization.jsonMapper().readTree(text);
+    } catch (Exception e) {
+      return Serialization.jsonMapper().createObjectNode();
+    }
+  }
+
+  private static String verb(String method, ParsedPath p) {
+    if (p.resource.startsWith("/")) {
+      return method.toLowerCase(); // discovery
+    }
+    return switch (method) {
+      case "GET" -> p.name != null ? "get" : "true".equals(p.query.get("watch")) ? "watch" : "list";
+      case "POST" -> "create";
+      case "PUT" -> "update";
+      case "PATCH" -> "patch";
+      case "DELETE" -> p.name != null ? "delete" : "deletecollection";
+      default -> method.toLowerCase();
+    };
+  }
+
+  /** A Kubernetes API path taken apart: /api/v1/namespaces/ns/pods/name/status?query. */
+  static final class ParsedPath {
+    String resource = "";
+    String subresource;
+    String namespace;
+    String name;
+    String pathWithoutQuery;
+    final Map<String, String> query = new java.util.HashMap<>();
+
+    static ParsedPath parse(String fullPath) {
+      ParsedPath p = new ParsedPath();
+      int q = fullPath.indexOf('?');
+      p.pathWithoutQuery = q < 0 ? fullPath : fullPath.substring(0, q);
+      if (q >= 0) {
+        for (String pair : fullPath.substring(q + 1).split("&")) {
+          int eq = pair.indexOf('=');
+          String key = eq < 0 ? pair : pair.substring(0, eq);
+          String value = eq < 0 ? "" : pair.substring(eq + 1);
+          p.query.put(key, URLDecoder.decode(value, StandardCharsets.UTF_8));
+        }
+      }
+      String[] parts = p.pathWithoutQuery.replaceAll("^/+|/+$", "").split("/");
+      // core group: api/v1/...; named groups: apis/group/version/...
+      int i;
+      if (parts.length >= 2 && parts[0].equals("api")) {
+        i = 2;
+      } else if (parts.length >= 3 && parts[0].equals("apis")) {
+        i = 3;
+      } else {
+        p.resource = p.pathWithoutQuery; // discovery: /, /api, /version, ...
+        return p;
+      }
+      if (parts.length > i + 2 && parts[i].equals("namespaces")) {
+        p.namespace = parts[i + 1];
+        i += 2;
+      }
+      if (parts.length > i) {
+        p.resource = parts[i];
+      } else {
+        p.resource = p.pathWithoutQuery; // discovery: /apis/group/version
+      }
+      if (parts.length > i + 1) {
+        p.name = parts[i + 1];
+      }
+      if (parts.length > i + 2) {
+        p.subresource = parts[i + 2];
+      }
+      return p;
+    }
+  }
+}

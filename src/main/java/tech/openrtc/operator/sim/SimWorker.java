@@ -1,0 +1,471 @@
+package tech.openrtc.operator.sim;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tech.openrtc.operator.api.Names;
+
+/**
+ * One simulated voice-agent worker process (livekit-agents style) in one pod.
+ *
+ * <p>It serves {@code GET /worker} ({@code active_jobs}) and {@code GET /} on its pod IP, takes
+ * calls while it is accepting (ready, not draining, not terminating, alive), stops taking them on
+ * drain or SIGTERM, and on SIGTERM exits once its last call has ended. When it dies (crash, kill)
+ * its live calls are cut.
+ */
+public final class SimWorker {
+
+  private static final Logger log = LoggerFactory.getLogger(SimWorker.class);
+
+  /** Why the worker process ended. */
+  enum ExitReason {
+    /** After SIGTERM, once its last call ended. */
+    COMPLETED,
+    /** Crashed by itself (fault or {@link #crash()}). */
+    CRASHED,
+    /** Killed from outside (grace period over, pod removed under it). */
+    KILLED
+  }
+
+  /** Told when the process ends (outside the worker's lock). */
+  interface ExitListener {
+    void exited(SimWorker worker, ExitReason reason);
+  }
+
+  private final SimRuntime rt;
+  private final String namespace;
+  private final String podName;
+  private final String deployment;
+  private final String version;
+  private final String revision;
+  private final String agentName;
+  private final InetAddress ip;
+  private final int port;
+  private final ExitListener exitListener;
+
+  // All mutable state below is guarded by "this".
+  private final Map<Long, Call> live = new HashMap<>();
+  private final Map<Long, ScheduledFuture<?>> endTimers = new HashMap<>();
+  private final Set<HttpExchange> hung = new HashSet<>();
+  private HttpServer server;
+  private boolean started;
+  private Fault fault = Fault.NONE;
+  private boolean ready;
+  private boolean draining;
+  private boolean terminating;
+  private ExitReason exited;
+  private boolean inFlightAnnotation;
+  private boolean inFlightDirty;
+  private boolean inFlightWriting;
+  private int inFlightWritten = -1;
+
+  SimWorker(
+      SimRuntime rt,
+      String namespace,
+      String podName,
+      String deployment,
+      String version,
+      String revision,
+      String agentName,
+      InetAddress ip,
+      int port,
+      ExitListener exitListener) {
+    this.rt = rt;
+    this.namespace = namespace;
+    this.podName = podName;
+    this.deployment = deployment;
+    this.version = version;
+    this.revision = revision;
+    this.agentName = agentName;
+    this.ip = ip;
+    this.port = port;
+    this.exitListener = exitListener;
+  }
+
+  // ---- identity
+
+  public String namespace() {
+    return namespace;
+  }
+
+  public String podName() {
+    return podName;
+  }
+
+  public String deployment() {
+    return deployment;
+  }
+
+  public String version() {
+    return version;
+  }
+
+  public String revision() {
+    return revision;
+  }
+
+  public String agentName() {
+    return agentName;
+  }
+
+  public String podIP() {
+    return ip.getHostAddress();
+  }
+
+  public int port() {
+    return port;
+  }
+
+  // ---- state
+
+  public synchronized int activeCalls() {
+    return live.size();
+  }
+
+  /** Snapshot of the calls this worker holds. */
+  public synchronized List<Call> liveCalls() {
+    return new ArrayList<>(live.values());
+  }
+
+  /** Would take a new call: ready, not draining, not terminating, alive. */
+  public synchronized boolean accepting() {
+    return ready && !draining && !terminating && exited == null;
+  }
+
+  public synchronized boolean ready() {
+    return ready;
+  }
+
+  public synchronized boolean draining() {
+    return draining;
+  }
+
+  public synchronized boolean terminating() {
+    return terminating;
+  }
+
+  public synchronized boolean alive() {
+    return exited == null;
+  }
+
+  public synchronized Fault fault() {
+    return fault;
+  }
+
+  // ---- calls
+
+  /** Takes the call if accepting; it then ends by itself after {@code call.planned()}. */
+  public boolean tryAccept(Call call) {
+    synchronized (this) {
+      if (!accepting()) {
+        return false;
+      }
+      live.put(call.id(), call);
+      rt.ledger.begin(call);
+      endTimers.put(
+          call.id(),
+          rt.scheduler.schedule(
+              () -> finish(call), call.planned().toMillis(), TimeUnit.MILLISECONDS));
+    }
+    inFlightChanged();
+    return true;
+  }
+
+  private void finish(Call call) {
+    boolean exitNow;
+    synchronized (this) {
+      endTimers.remove(call.id());
+      if (live.remove(call.id()) == null) {
+        return; // already cut
+      }
+      rt.ledger.end(call, CallRecord.Outcome.COMPLETED);
+      exitNow = terminating && live.isEmpty() && exited == null;
+    }
+    inFlightChanged();
+    if (exitNow) {
+      exit(ExitReason.COMPLETED);
+    }
+  }
+
+  // ---- lifecycle, driven by the kubelet (and tests)
+
+  /** Binds the HTTP server (unless the fault is REFUSE); throws if the address is taken. */
+  synchronized void start() throws IOException {
+    if (fault != Fault.REFUSE) {
+      server = openServer();
+    }
+    started = true;
+  }
+
+  synchronized void markReady() {
+    if (exited == null) {
+      ready = true;
+    }
+  }
+
+  /** Drain: take no new calls, keep the live ones. One-way. */
+  public synchronized void drain() {
+    draining = true;
+  }
+
+  /** The pod's annotations changed (the downward-API file /etc/openrtc/podinfo/annotations). */
+  void onAnnotations(Map<String, String> annotations) {
+    if (annotations != null && "true".equals(annotations.get(Names.ANNOTATION_DRAIN))) {
+      drain();
+    }
+  }
+
+  /** SIGTERM: take no new calls, exit once the live ones have ended. */
+  void terminate() {
+    boolean exitNow;
+    synchronized (this) {
+      terminating = true;
+      exitNow = live.isEmpty() && exited == null;
+    }
+    if (exitNow) {
+      exit(ExitReason.COMPLETED);
+    }
+  }
+
+  /** SIGKILL: dies now, live calls are cut. */
+  void kill() {
+    exit(ExitReason.KILLED);
+  }
+
+  /** Crashes now: live calls are cut, the HTTP server closes, the pod goes Failed. */
+  public void crash() {
+    exit(ExitReason.CRASHED);
+  }
+
+  private void exit(ExitReason reason) {
+    synchronized (this) {
+      if (exited != null) {
+        return;
+      }
+      exited = reason;
+      ready = false;
+      for (Call call : live.values()) {
+        rt.ledger.end(call, CallRecord.Outcome.CUT);
+      }
+      live.clear();
+      endTimers.values().forEach(t -> t.cancel(false));
+      endTimers.clear();
+      closeServer();
+    }
+    log.debug("worker {}/{} exited: {}", namespace, podName, reason);
+    exitListener.exited(this, reason);
+  }
+
+  // ---- faults
+
+  public void setFault(Fault newFault) {
+    synchronized (this) {
+      Fault old = fault;
+      fault = newFault;
+      if (old == Fault.HANG && newFault != Fault.HANG) {
+        releaseHung();
+      }
+      if (newFault == Fault.REFUSE) {
+        closeServer();
+      } else if (server == null && started && exited == null) {
+        try {
+          server = openServer();
+        } catch (IOException e) {
+          log.warn("worker {}/{} could not listen again on {}:{}", namespace, podName, podIP(), port, e);
+        }
+      }
+    }
+    inFlightChanged(); // LIE_ZERO changes what is reported
+  }
+
+  // ---- in-flight annotation mode
+
+  /**
+   * Also report the in-flight count as pod annotation {@value Names#ANNOTATION_IN_FLIGHT},
+   * written whenever it changes (and once now).
+   */
+  public void inFlightAnnotation(boolean enabled) {
+    synchronized (this) {
+      inFlightAnnotation = enabled;
+      inFlightWritten = -1;
+    }
+    inFlightChanged();
+  }
+
+  private synchronized int reportedInFlight() {
+    return fault == Fault.LIE_ZERO ? 0 : live.size();
+  }
+
+  /**
+   * Writes are serialized per worker (at most one in progress, the next one picks up the latest
+   * value), so a slow write can never overwrite a newer count.
+   */
+  private void inFlightChanged() {
+    synchronized (this) {
+      if (!inFlightAnnotation) {
+        return;
+      }
+      inFlightDirty = true;
+      if (inFlightWriting) {
+        return;
+      }
+      inFlightWriting = true;
+    }
+    try {
+      rt.io.execute(this::writeInFlight);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      synchronized (this) {
+        inFlightWriting = false; // shutting down
+      }
+    }
+  }
+
+  private void writeInFlight() {
+    while (true) {
+      int value;
+      synchronized (this) {
+        boolean dead = exited == ExitReason.CRASHED || exited == ExitReason.KILLED;
+        if (!inFlightDirty || dead || !inFlightAnnotation) {
+          inFlightWriting = false;
+          return;
+        }
+        inFlightDirty = false;
+        value = reportedInFlight();
+        if (value == inFlightWritten) {
+          continue;
+        }
+      }
+      if (patchInFlight(value)) {
+        synchronized (this) {
+          inFlightWritten = value;
+        }
+      }
+    }
+  }
+
+  private boolean patchInFlight(int value) {
+    KubernetesClient client = rt.workerClient;
+    if (client == null) {
+      return false;
+    }
+    ObjectNode patch = Serialization.jsonMapper().createObjectNode();
+    patch.putObject("metadata").putObject("annotations").put(Names.ANNOTATION_IN_FLIGHT, String.valueOf(value));
+    // resource(pod) rather than withName(): fabric8 would GET the pod before every patch.
+    Pod pod = new PodBuilder().withNewMetadata().withNamespace(namespace).withName(podName).endMetadata().build();
+    try {
+      client.pods().resource(pod).patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404 && !rt.closing) {
+        log.warn("worker {}/{} could not write its in-flight annotation", namespace, podName, e);
+      }
+      return false;
+    }
+  }
+
+  // ---- HTTP
+
+  private HttpServer openServer() throws IOException {
+    HttpServer s = HttpServer.create(new InetSocketAddress(ip, port), 0);
+    s.setExecutor(rt.http);
+    s.createContext("/", this::handle);
+    s.start();
+    return s;
+  }
+
+  /** Caller holds the lock. Leaves the address free: connections are refused from now on. */
+  private void closeServer() {
+    releaseHung();
+    if (server != null) {
+      server.stop(0);
+      server = null;
+    }
+  }
+
+  private void releaseHung() {
+    hung.forEach(HttpExchange::close);
+    hung.clear();
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    Fault f;
+    int reported;
+    synchronized (this) {
+      f = fault;
+      if (f == Fault.HANG) {
+        // Never answer; no thread is held: the exchange is closed when the fault is cleared.
+        hung.add(exchange);
+        return;
+      }
+      reported = reportedInFlight();
+    }
+    try (exchange) {
+      String path = exchange.getRequestURI().getPath();
+      if (path.equals("/worker")) {
+        String body = f == Fault.GARBAGE ? "<html>502 Bad Gateway" : workerJson(f, reported);
+        respond(exchange, 200, f == Fault.GARBAGE ? "text/html" : "application/json", body);
+      } else if (path.equals("/")) {
+        respond(exchange, 200, "text/plain", "OK");
+      } else {
+        respond(exchange, 404, "text/plain", "not found");
+      }
+    }
+  }
+
+  private String workerJson(Fault f, int activeJobs) {
+    ObjectNode json = Serialization.jsonMapper().createObjectNode();
+    json.put("agent_name", agentName == null ? "" : agentName);
+    json.put("worker_type", "JT_ROOM");
+    if (f == Fault.FLOAT) {
+      json.put("active_jobs", (double) activeJobs);
+    } else if (!(f == Fault.OMIT_FIELD && activeJobs == 0)) {
+      json.put("active_jobs", activeJobs);
+    }
+    json.put("sdk_version", "sim");
+    json.put("project_type", "python");
+    return json.toString();
+  }
+
+  private static void respond(HttpExchange exchange, int code, String type, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.sendResponseHeaders(code, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  /** Stops serving without touching calls (the whole sim is shutting down). */
+  synchronized void shutdown() {
+    closeServer();
+    endTimers.values().forEach(t -> t.cancel(false));
+    endTimers.clear();
+  }
+
+  @Override
+  public String toString() {
+    return "SimWorker[" + namespace + "/" + podName + " " + podIP() + " v" + version + "]";
+  }
+}
