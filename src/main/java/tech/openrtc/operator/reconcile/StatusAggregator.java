@@ -61,7 +61,9 @@ public final class StatusAggregator {
     s.setDrainingCalls(sumKnown(draining, readings));
     long cut = plan.deletes().stream().mapToLong(Plan.Delete::callsCut).sum();
     // Absent until the first call is cut, so a deployment that never cut one shows nothing.
-    s.setCallsCut(cut == 0 ? previous.getCallsCut() : (previous.getCallsCut() == null ? 0 : previous.getCallsCut()) + cut);
+    // Both branches Long: a mixed Long/long conditional unboxes the absent previous value (NPE).
+    Long previousCut = previous.getCallsCut();
+    s.setCallsCut(cut == 0 ? previousCut : Long.valueOf((previousCut == null ? 0L : previousCut) + cut));
     s.setSelector(Names.LABEL_DEPLOYMENT + "=" + resource.getMetadata().getName() + ","
         + Names.LABEL_REVISION + "=" + plan.activeRevision());
 

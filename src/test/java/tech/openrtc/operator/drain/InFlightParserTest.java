@@ -1,0 +1,112 @@
+package tech.openrtc.operator.drain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.NullSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class InFlightParserTest {
+
+  private static final String FIELD = "active_jobs";
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "{\"active_jobs\": 3}                          | 3",
+      "{\"active_jobs\": 0}                          | 0",
+      "{\"active_jobs\": 3.0}                        | 3",
+      "{\"active_jobs\": 2.00, \"agent_name\": \"x\"}  | 2",
+      "{\"active_jobs\": 1e2}                        | 100",
+      "{\"agent_name\": \"support\", \"worker_load\": 0.5} | 0",
+      "{}                                            | 0",
+      "{\"active_jobs\": null}                       | 0",
+  })
+  void workerJsonCounts(String body, int expected) {
+    InFlight r = InFlightParser.fromWorkerJson(body, FIELD);
+
+    assertThat(r.known()).isTrue();
+    assertThat(r.count()).isEqualTo(expected);
+  }
+
+  @ParameterizedTest(name = "[{index}] <{0}>")
+  @ValueSource(strings = {
+      "",
+      "   ",
+      "not json",
+      "{\"active_jobs\": 0",                 // truncated
+      "[0]",
+      "0",
+      "\"0\"",
+      "null",
+      "{\"active_jobs\": -1}",
+      "{\"active_jobs\": 2.5}",
+      "{\"active_jobs\": \"0\"}",            // a string is not a number
+      "{\"active_jobs\": \"3\"}",
+      "{\"active_jobs\": true}",
+      "{\"active_jobs\": {}}",
+      "{\"active_jobs\": [0]}",
+      "{\"active_jobs\": 0}{\"active_jobs\": 5}", // two answers glued together
+      "{\"active_jobs\": 0} trailing",
+  })
+  @NullSource
+  void malformedOrNonCountIsUnknownNeverZero(String body) {
+    InFlight r = InFlightParser.fromWorkerJson(body, FIELD);
+
+    assertThat(r.known()).as("reading of %s", body).isFalse();
+    assertThat(r.zero()).isFalse();
+    assertThat(r.error()).isNotBlank();
+  }
+
+  @Test
+  void theConfiguredFieldIsRead() {
+    assertThat(InFlightParser.fromWorkerJson("{\"active_jobs\": 1, \"calls\": 4}", "calls").count()).isEqualTo(4);
+  }
+
+  @Test
+  void aHugeCountIsStillNotZero() {
+    InFlight r = InFlightParser.fromWorkerJson("{\"active_jobs\": 1e20}", FIELD);
+    assertThat(r.zero()).isFalse();
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "0    | 0",
+      "7    | 7",
+      "' 2 '| 2",
+      "4.0  | 4",
+  })
+  void annotationCounts(String value, int expected) {
+    InFlight r = InFlightParser.fromAnnotation(value);
+
+    assertThat(r.known()).isTrue();
+    assertThat(r.count()).isEqualTo(expected);
+  }
+
+  @Test
+  void missingAnnotationIsUnknown() {
+    InFlight r = InFlightParser.fromAnnotation(null);
+
+    assertThat(r.known()).isFalse();
+    assertThat(r.error()).contains("no in-flight annotation");
+  }
+
+  @ParameterizedTest(name = "[{index}] <{0}>")
+  @ValueSource(strings = {"", "  ", "none", "-1", "1.5", "NaN", "Infinity", "0d", "0f", "0x0p0", "3 calls"})
+  void malformedAnnotationIsUnknownNeverZero(String value) {
+    InFlight r = InFlightParser.fromAnnotation(value);
+
+    assertThat(r.known()).as("reading of %s", value).isFalse();
+    assertThat(r.zero()).isFalse();
+  }
+
+  @Test
+  void inFlightKnownZeroAndUnknown() {
+    assertThat(InFlight.of(0).zero()).isTrue();
+    assertThat(InFlight.of(2).zero()).isFalse();
+    assertThat(InFlight.of(2).value()).hasValue(2);
+    assertThat(InFlight.unknown("x").value()).isEmpty();
+    assertThat(InFlight.unknown("refused")).hasToString("unknown (refused)");
+  }
+}

@@ -1,0 +1,142 @@
+package tech.openrtc.operator.reconcile;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import java.time.Instant;
+import java.util.function.Consumer;
+import tech.openrtc.operator.api.AgentDeploymentSpec;
+import tech.openrtc.operator.api.DrainSpec;
+import tech.openrtc.operator.api.StrategySpec;
+import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.pods.PodState;
+
+/** Specs and pods for the reconcile tests; every time is explicit, relative to {@link #NOW}. */
+final class Fixtures {
+
+  static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+
+  private Fixtures() {}
+
+  static PodTemplateSpec template(String image) {
+    return new PodTemplateSpecBuilder()
+        .withNewMetadata().addToLabels("app", "support").endMetadata()
+        .withNewSpec().addNewContainer().withName("agent").withImage(image).endContainer().endSpec()
+        .build();
+  }
+
+  /** A valid spec with strategy and drain present (all fields null, i.e. defaulted), then customised. */
+  static AgentDeploymentSpec rawSpec(Consumer<AgentDeploymentSpec> customise) {
+    AgentDeploymentSpec spec = new AgentDeploymentSpec();
+    spec.setVersion("v1");
+    spec.setTemplate(template("agent:1"));
+    spec.setStrategy(new StrategySpec());
+    spec.setDrain(new DrainSpec());
+    customise.accept(spec);
+    return spec;
+  }
+
+  static EffectiveSpec spec(Consumer<AgentDeploymentSpec> customise) {
+    return SpecValidator.effective(rawSpec(customise));
+  }
+
+  static EffectiveSpec spec(int replicas) {
+    return spec(s -> s.setReplicas(replicas));
+  }
+
+  static TestPod pod(String name, String revision) {
+    return new TestPod(name, revision);
+  }
+
+  /** A worker pod as the API server would report it. Running, with an IP, not ready, undrained by default. */
+  static final class TestPod {
+    private final PodBuilder b;
+    private String phase = "Running";
+    private String ip = "10.0.0.1";
+    private Instant readySince;
+    private boolean ready;
+
+    TestPod(String name, String revision) {
+      b = new PodBuilder().withNewMetadata()
+          .withName(name).withNamespace("voice").withUid("uid-" + name)
+          .withCreationTimestamp(Times.format(NOW.minusSeconds(3600)))
+          .addToLabels(Names.LABEL_DEPLOYMENT, "support")
+          .addToLabels(Names.LABEL_REVISION, revision)
+          .addToLabels(Names.LABEL_VERSION, "ver-" + revision)
+          .endMetadata();
+    }
+
+    TestPod ready(Instant since) {
+      ready = true;
+      readySince = since;
+      return this;
+    }
+
+    /** Ready for an hour: available whatever minReadySeconds the test uses. */
+    TestPod ready() {
+      return ready(NOW.minusSeconds(3600));
+    }
+
+    TestPod created(Instant at) {
+      b.editMetadata().withCreationTimestamp(Times.format(at)).endMetadata();
+      return this;
+    }
+
+    TestPod phase(String phase) {
+      this.phase = phase;
+      return this;
+    }
+
+    TestPod noIp() {
+      this.ip = null;
+      return this;
+    }
+
+    /** Fully marked, as PodActions.markDraining leaves it. */
+    TestPod draining(Instant startedAt, Instant deadline) {
+      return drainAnnotation(startedAt, deadline).drainLabel();
+    }
+
+    TestPod drainAnnotation(Instant startedAt, Instant deadline) {
+      b.editMetadata()
+          .addToAnnotations(Names.ANNOTATION_DRAIN, "true")
+          .addToAnnotations(Names.ANNOTATION_DRAIN_STARTED_AT, Times.format(startedAt))
+          .addToAnnotations(Names.ANNOTATION_DRAIN_DEADLINE, Times.format(deadline))
+          .endMetadata();
+      return this;
+    }
+
+    /** Drain annotation and start time only: a mark written by hand, or half lost. */
+    TestPod drainStartedOnly(Instant startedAt) {
+      b.editMetadata()
+          .addToAnnotations(Names.ANNOTATION_DRAIN, "true")
+          .addToAnnotations(Names.ANNOTATION_DRAIN_STARTED_AT, Times.format(startedAt))
+          .endMetadata();
+      return this;
+    }
+
+    TestPod drainLabel() {
+      b.editMetadata().addToLabels(Names.LABEL_DRAINING, "true").endMetadata();
+      return this;
+    }
+
+    TestPod terminating() {
+      b.editMetadata().withDeletionTimestamp(Times.format(NOW.minusSeconds(1))).endMetadata();
+      return this;
+    }
+
+    Pod buildPod() {
+      b.withNewStatus().withPhase(phase).withPodIP(ip)
+          .addNewCondition().withType("Ready").withStatus(ready ? "True" : "False")
+          .withLastTransitionTime(ready ? Times.format(readySince) : Times.format(NOW.minusSeconds(3600)))
+          .endCondition()
+          .endStatus();
+      return b.build();
+    }
+
+    PodState build() {
+      return PodState.of(buildPod());
+    }
+  }
+}
