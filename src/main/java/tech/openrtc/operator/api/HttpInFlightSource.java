@@ -18,6 +18,7 @@ public class HttpInFlightSource {
   @Default("/worker")
   private String path;
 
+  @Pattern("^\\S+$")
   @Default("active_jobs")
   private String field;
 

@@ -24,6 +24,7 @@ public record PodState(
     Instant drainStartedAt,
     Instant drainDeadline,
     boolean terminating,
+    Instant deletedAt,
     String inFlightAnnotation,
     Pod pod) {
 
@@ -50,6 +51,7 @@ public record PodState(
         time(annotations.get(Names.ANNOTATION_DRAIN_STARTED_AT)),
         time(annotations.get(Names.ANNOTATION_DRAIN_DEADLINE)),
         meta.getDeletionTimestamp() != null,
+        time(meta.getDeletionTimestamp()),
         annotations.get(Names.ANNOTATION_IN_FLIGHT),
         pod);
   }
@@ -57,6 +59,14 @@ public record PodState(
   /** Draining is one-way: either mark means the pod was told to drain. */
   public boolean draining() {
     return drainAnnotated || drainLabeled;
+  }
+
+  /** When this pod started draining: its drain mark, else its deletion (Signal, or by hand), else {@code now}. */
+  public Instant drainingSince(Instant now) {
+    if (drainStartedAt != null) {
+      return drainStartedAt;
+    }
+    return deletedAt != null ? deletedAt : now;
   }
 
   /** Both marks and both timestamps present; otherwise the drain patch is applied again. */

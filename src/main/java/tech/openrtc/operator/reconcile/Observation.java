@@ -1,5 +1,6 @@
 package tech.openrtc.operator.reconcile;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -70,14 +71,20 @@ public record Observation(
         terminating, exited);
   }
 
+  /** Most ready pods wins; on a tie the revision with the oldest pod, which was serving first. */
   private static String mostReady(List<PodState> working, String target) {
-    Map<String, Long> readyByRevision = working.stream()
+    Map<String, List<PodState>> readyByRevision = working.stream()
         .filter(p -> p.ready() && p.revision() != null && !p.revision().equals(target))
-        .collect(Collectors.groupingBy(PodState::revision, Collectors.counting()));
-    return readyByRevision.entrySet().stream()
-        .max(Map.Entry.<String, Long>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
-        .map(Map.Entry::getKey)
-        .orElse(null);
+        .collect(Collectors.groupingBy(PodState::revision));
+    Comparator<Map.Entry<String, List<PodState>>> order = Comparator
+        .comparingInt((Map.Entry<String, List<PodState>> e) -> e.getValue().size())
+        .thenComparing(e -> oldest(e.getValue()), Comparator.nullsFirst(Comparator.<Instant>reverseOrder()))
+        .thenComparing(Map.Entry::getKey);
+    return readyByRevision.entrySet().stream().max(order).map(Map.Entry::getKey).orElse(null);
+  }
+
+  private static Instant oldest(List<PodState> pods) {
+    return pods.stream().map(PodState::createdAt).filter(Objects::nonNull).min(Comparator.naturalOrder()).orElse(null);
   }
 
   public boolean rollingOut() {

@@ -110,6 +110,9 @@ public final class SpecValidator {
       if (http.getPort() != null && (http.getPort() < 1 || http.getPort() > 65535)) {
         errors.add("spec.drain.inFlight.http.port: must be between 1 and 65535, got " + http.getPort());
       }
+      if (http.getField() != null && (http.getField().isBlank() || http.getField().matches(".*\\s.*"))) {
+        errors.add("spec.drain.inFlight.http.field: must be a JSON field name without spaces, got \"" + http.getField() + "\"");
+      }
       if (http.getPath() != null && !http.getPath().startsWith("/")) {
         errors.add("spec.drain.inFlight.http.path: must start with '/', got \"" + http.getPath() + "\"");
       }

@@ -155,7 +155,7 @@ public final class StatusAggregator {
       v.setInFlight(known.stream().mapToInt(InFlight::count).sum());
       v.setInFlightUnknown(unknown == 0 ? null : (int) unknown);
       v.setDrainStartedAt(Times.format(pods.stream()
-          .map(p -> p.drainStartedAt() != null ? p.drainStartedAt() : now)
+          .map(p -> p.drainingSince(now))
           .min(Comparator.naturalOrder()).orElse(null)));
     }
     return v;
