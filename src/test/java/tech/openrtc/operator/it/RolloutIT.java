@@ -57,6 +57,27 @@ class RolloutIT {
   }
 
   @Test
+  void promotionWaitsUntilEveryNewWorkerIsReady() {
+    t.create(deployment("capacity", "v1", 3));
+    t.awaitHealthyAt("capacity", "v1", Duration.ofSeconds(20));
+    t.sim.calls(NS, "capacity", CallProfile.uniform(4, Duration.ofMillis(300), Duration.ofSeconds(2)));
+
+    try (CapacitySampler capacity = new CapacitySampler(t.user, NS, "capacity", "v1", List.of("v2"), 3)) {
+      t.patchSpec("capacity", "{\"version\":\"v2\",\"template\":{\"metadata\":{\"annotations\":"
+          + "{\"sim.openrtc.tech/startup-delay-ms\":\"1500\"}}}}");
+      await().atMost(Duration.ofSeconds(10)).until(() -> t.pods("capacity", p -> version(p).equals("v2")).size() == 3);
+      // One new worker dies before it is ready: its replacement starts 1.5 s behind the others,
+      // and for that long only 2 of 3 new workers are ready. No old worker may drain meanwhile.
+      Pod slow = t.pods("capacity", p -> version(p).equals("v2")).get(0);
+      t.sim.kubelet().worker(NS, slow.getMetadata().getName()).orElseThrow().crash();
+      t.awaitHealthyAt("capacity", "v2", Duration.ofSeconds(30));
+      capacity.assertCapacityKept();
+    }
+    t.assertNoCallCut();
+    t.assertNoBusyPodDeleted();
+  }
+
+  @Test
   void oldPodsAreHeldUntilCallsLongerThanTheRolloutEnd() {
     t.create(deployment("long", "v1", 2));
     t.awaitHealthyAt("long", "v1", Duration.ofSeconds(20));
