@@ -21,6 +21,8 @@ public class AgentDeploymentStatus {
   private String activeRevision;
   private String targetVersion;
   private String targetRevision;
+  /** The last revision that reached Healthy: where autoRollback returns to. */
+  private String stableRevision;
   /** When the operator first saw targetRevision: the progress deadline counts from here. */
   private String rolloutStartedAt;
 
@@ -52,6 +54,8 @@ public class AgentDeploymentStatus {
   public void setTargetVersion(String targetVersion) { this.targetVersion = targetVersion; }
   public String getTargetRevision() { return targetRevision; }
   public void setTargetRevision(String targetRevision) { this.targetRevision = targetRevision; }
+  public String getStableRevision() { return stableRevision; }
+  public void setStableRevision(String stableRevision) { this.stableRevision = stableRevision; }
   public String getRolloutStartedAt() { return rolloutStartedAt; }
   public void setRolloutStartedAt(String rolloutStartedAt) { this.rolloutStartedAt = rolloutStartedAt; }
   public Integer getReplicas() { return replicas; }

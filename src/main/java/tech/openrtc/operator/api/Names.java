@@ -19,6 +19,15 @@ public final class Names {
   public static final String ANNOTATION_DRAIN_DEADLINE = PREFIX + "drain-deadline";
   public static final String ANNOTATION_IN_FLIGHT = PREFIX + "in-flight";
 
+  // commands, set on the AgentDeployment (by `kubectl agents rollout ...` or kubectl annotate)
+  public static final String ANNOTATION_ROLLBACK_TO = PREFIX + "rollback-to";
+  public static final String ANNOTATION_PROMOTE = PREFIX + "promote";
+  /** Value: the revision whose rollout is aborted; stale once the spec names another revision. */
+  public static final String ANNOTATION_ABORT = PREFIX + "abort";
+  public static final String ANNOTATION_CHANGE_CAUSE = "kubernetes.io/change-cause";
+  /** On the pod template, as `kubectl rollout restart` does for Deployments. */
+  public static final String ANNOTATION_RESTARTED_AT = "kubectl.kubernetes.io/restartedAt";
+
   // env injected into every container
   public static final String ENV_DEPLOYMENT_VERSION = "OPENRTC_DEPLOYMENT_VERSION";
   public static final String ENV_REVISION = "OPENRTC_REVISION";

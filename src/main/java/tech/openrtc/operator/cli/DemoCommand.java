@@ -1,6 +1,5 @@
 package tech.openrtc.operator.cli;
 
-import ch.qos.logback.classic.Level;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Event;
@@ -20,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tech.openrtc.operator.AgentOperator;
@@ -30,7 +28,6 @@ import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.api.VersionStatus;
 import tech.openrtc.operator.sim.CallLedger;
 import tech.openrtc.operator.sim.CallProfile;
-import tech.openrtc.operator.sim.RecordedCall;
 import tech.openrtc.operator.sim.SimCluster;
 import tech.openrtc.operator.sim.SimOptions;
 
@@ -71,7 +68,7 @@ public class DemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (!verbose) {
-      quietLogs();
+      Logs.quiet();
     }
     t0 = Instant.now();
     AgentDeployment desired = load();
@@ -243,11 +240,5 @@ public class DemoCommand implements Callable<Integer> {
     double min = Double.parseDouble(parts[0]);
     double max = parts.length > 1 ? Double.parseDouble(parts[1]) : min;
     return CallProfile.uniform(callsPerSecond, Duration.ofMillis((long) (min * 1000)), Duration.ofMillis((long) (max * 1000)));
-  }
-
-  private static void quietLogs() {
-    var root = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    root.setLevel(Level.WARN);
-    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("audit")).setLevel(Level.OFF);
   }
 }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "openrtc-operator 0.1.0",
     description = "Blue-green, drain-only rollouts of LiveKit / OpenRTC voice-agent workers.",
-    subcommands = {RunCommand.class, SimCommand.class, DemoCommand.class})
+    subcommands = {RunCommand.class, SimCommand.class, DemoCommand.class, RolloutCommand.class, GetCommand.class})
 public class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -20,6 +20,11 @@ public class Main implements Runnable {
 
   public static int execute(String... args) {
     return new CommandLine(new Main()).execute(args);
+  }
+
+  /** For tests: the same commands with their output captured. */
+  public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
+    return new CommandLine(new Main()).setOut(out).setErr(err).execute(args);
   }
 
   @Override

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,7 @@ import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.audit.Recorder;
 import tech.openrtc.operator.drain.InFlight;
 import tech.openrtc.operator.drain.InFlightProber;
+import tech.openrtc.operator.history.HistoryKeeper;
 import tech.openrtc.operator.history.RevisionHistory;
 import tech.openrtc.operator.pods.PodActions;
 import tech.openrtc.operator.pods.PodFactory;
@@ -62,6 +64,9 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
   private final Recorder recorder;
   private final PodActions podActions;
   private final StatusWriter statusWriter;
+  private final HistoryKeeper history;
+  /** Per AgentDeployment uid: why the operator itself rolled the spec back, for the audit record. */
+  private final Map<String, String> rollbackReasons = new ConcurrentHashMap<>();
   private final Clock clock;
   private final Map<String, PendingPodOps> pending = new ConcurrentHashMap<>();
   /** Per AgentDeployment uid: the last count each pod reported, for calls cut at a deadline. */
@@ -75,6 +80,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     this.recorder = recorder;
     this.podActions = new PodActions(client);
     this.statusWriter = new StatusWriter(client);
+    this.history = new HistoryKeeper(client);
     this.clock = clock;
   }
 
@@ -110,6 +116,13 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     Instant now = clock.instant();
     String uid = resource.getMetadata().getUid();
     AgentDeploymentStatus previous = Optional.ofNullable(resource.getStatus()).orElseGet(AgentDeploymentStatus::new);
+    Set<ControllerRevision> revisions = context.getSecondaryResources(ControllerRevision.class);
+
+    // `kubectl annotate agd/x agents.openrtc.tech/rollback-to=N`: works on an invalid spec too.
+    String rollbackTo = annotation(resource, Names.ANNOTATION_ROLLBACK_TO);
+    if (rollbackTo != null) {
+      return rollbackByAnnotation(resource, rollbackTo, revisions);
+    }
 
     List<String> errors = SpecValidator.validate(resource.getSpec());
     if (!errors.isEmpty()) {
@@ -140,15 +153,34 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
       }
     });
 
-    Set<ControllerRevision> revisions = context.getSecondaryResources(ControllerRevision.class);
     RevisionTemplate targetTemplate = new RevisionTemplate(target, spec.version(), spec.agentName(), spec.template());
     Optional<RevisionTemplate> activeTemplate = Objects.equals(observed.active(), target)
         ? Optional.of(targetTemplate)
         : RevisionHistory.find(revisions, observed.active()).flatMap(RevisionHistory::read);
 
+    boolean promoteRequested = "true".equals(annotation(resource, Names.ANNOTATION_PROMOTE));
+    String abort = annotation(resource, Names.ANNOTATION_ABORT);
+    boolean aborted = target.equals(abort);
+    if (abort != null && !aborted) {
+      // The spec changed since the abort: it no longer applies.
+      history.clearAnnotations(resource, Names.ANNOTATION_ABORT);
+    }
+
     Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(
         spec, observed, previous.getTargetRevision(), Times.parse(previous.getRolloutStartedAt()),
-        readings, Map.copyOf(lastKnown), activeTemplate.isPresent(), false, now));
+        readings, Map.copyOf(lastKnown), activeTemplate.isPresent(), promoteRequested, aborted, now));
+
+    if (plan.progressDeadlineExceeded() && spec.autoRollback() && observed.rollingOut()) {
+      Optional<ControllerRevision> stable = RevisionHistory.find(revisions, previous.getStableRevision());
+      if (stable.isPresent() && !target.equals(previous.getStableRevision())) {
+        rollbackReasons.put(uid, "progress deadline exceeded (" + spec.progressDeadlineSeconds()
+            + "s) rolling out version " + spec.version() + ": autoRollback");
+        history.rollback(resource, stable.get());
+        LOG.warn("{}: progress deadline exceeded; rolling back to revision {}", resource.key(),
+            RevisionHistory.number(stable.get()));
+        return UpdateControl.noUpdate();
+      }
+    }
 
     String activeVersion = activeVersion(plan.activeRevision(), target, spec, previous, observed, activeTemplate);
     String failure = replicaFailure(observed, createFailures.get(uid));
@@ -156,14 +188,31 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
         resource, spec, target, activeVersion, observed, plan, readings, failure, now);
 
     boolean newTarget = !target.equals(previous.getTargetRevision());
-    if (plan.touchesPods() || newTarget) {
-      ensureRevisionRecorded(resource, targetTemplate, revisions);
+    if (newTarget || RevisionHistory.find(revisions, target).isEmpty()) {
+      // Before the revision's first pod: the record is what recreates its pods later.
+      OptionalLong wasNumber = history.record(resource, targetTemplate, revisions);
+      if (newTarget && wasNumber.isPresent()) {
+        String why = rollbackReasons.remove(uid);
+        recorder.record(resource, Recorder.ROLLED_BACK, resource.key(), "ok", spec.version(), target, false,
+            "Rolling back to revision " + wasNumber.getAsLong() + " (version " + spec.version() + ")"
+                + (why == null ? "" : ": " + why),
+            Recorder.extra("toRevisionNumber", wasNumber.getAsLong(), "reason", why == null ? "spec" : why));
+      }
     }
+    // Pruning is decided from the cache on every pass: nothing to prune means no write.
+    Set<String> keep = new HashSet<>();
+    keep.add(target);
+    keep.add(plan.activeRevision());
+    pods.forEach(p -> keep.add(p.revision()));
+    history.prune(resource, revisions, keep, spec.revisionHistoryLimit());
     // The recovery point: activeRevision is durable before any old pod is drained.
     statusWriter.writeIfChanged(resource, status);
 
     recordTransitions(resource, previous, status, plan, spec, target, observed);
     act(resource, spec, plan, ops, targetTemplate, activeTemplate.orElse(null), now);
+    if (promoteRequested && (plan.promoted() || !observed.rollingOut())) {
+      history.clearAnnotations(resource, Names.ANNOTATION_PROMOTE);
+    }
 
     String createFailure = createFailures.get(uid);
     if (createFailure != null && !plan.creates().isEmpty()) {
@@ -277,18 +326,29 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     }
   }
 
-  private void ensureRevisionRecorded(AgentDeployment resource, RevisionTemplate rt, Set<ControllerRevision> revisions) {
-    if (RevisionHistory.find(revisions, rt.revision()).isPresent()) {
-      return;
-    }
-    var cr = RevisionHistory.build(resource, rt, RevisionHistory.nextNumber(revisions));
+  /** Writes the chosen revision back into the spec and clears the command, or rejects it. */
+  private UpdateControl<AgentDeployment> rollbackByAnnotation(AgentDeployment resource, String value,
+      Set<ControllerRevision> revisions) {
+    Optional<ControllerRevision> to = Optional.empty();
     try {
-      client.apps().controllerRevisions().inNamespace(resource.getMetadata().getNamespace()).resource(cr).create();
-    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-      if (e.getCode() != 409) {
-        throw e;
-      }
+      to = RevisionHistory.byNumber(revisions, Long.parseLong(value.trim()));
+    } catch (NumberFormatException e) {
+      // reported below
     }
+    if (to.isEmpty()) {
+      history.clearAnnotations(resource, Names.ANNOTATION_ROLLBACK_TO);
+      recorder.record(resource, Recorder.ROLLED_BACK, resource.key(), "rejected", null, null, true,
+          "Cannot roll back to revision \"" + value + "\": no such revision (see `kubectl agents rollout history`)",
+          Recorder.extra("requested", value));
+      return UpdateControl.noUpdate();
+    }
+    rollbackReasons.put(resource.getMetadata().getUid(), "requested by annotation " + Names.ANNOTATION_ROLLBACK_TO + "=" + value);
+    history.rollback(resource, to.get(), Names.ANNOTATION_ROLLBACK_TO);
+    return UpdateControl.noUpdate();
+  }
+
+  private static String annotation(AgentDeployment resource, String key) {
+    return resource.getMetadata().getAnnotations() == null ? null : resource.getMetadata().getAnnotations().get(key);
   }
 
   private static String activeVersion(String activeRevision, String target, EffectiveSpec spec,

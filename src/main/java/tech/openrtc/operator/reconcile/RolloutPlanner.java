@@ -40,6 +40,7 @@ public final class RolloutPlanner {
       Map<String, Integer> lastKnownInFlight,
       boolean activeTemplateKnown,
       boolean promoteRequested,
+      boolean aborted,
       Instant now) {}
 
   private RolloutPlanner() {}
@@ -67,7 +68,10 @@ public final class RolloutPlanner {
           .forEach(p -> plan.drains.add(new Plan.Drain(p, "scale-down")));
     }
 
-    if (obs.rollingOut() && !spec.paused()) {
+    if (obs.rollingOut() && in.aborted()) {
+      // `rollout abort`: the preview goes like a superseded one; the active revision stays.
+      obs.previewPods().forEach(p -> plan.drains.add(new Plan.Drain(p, "rollout aborted")));
+    } else if (obs.rollingOut() && !spec.paused()) {
       planPreview(in, plan);
     }
 
@@ -183,7 +187,7 @@ public final class RolloutPlanner {
     EffectiveSpec spec = in.spec();
     Observation obs = in.observed();
     Instant now = in.now();
-    boolean rollingOut = obs.rollingOut() && !plan.promoted;
+    boolean rollingOut = obs.rollingOut() && !plan.promoted && !in.aborted();
 
     Set<PodState> drainingNow = plan.drains.stream().map(Plan.Drain::pod).collect(Collectors.toSet());
     long activeReady = (plan.promoted ? obs.previewPods() : obs.activePods()).stream()
@@ -226,7 +230,12 @@ public final class RolloutPlanner {
         .filter(r -> r != null && r.known())
         .mapToInt(InFlight::count)
         .sum();
-    if (spec.paused()) {
+    if (obs.rollingOut() && in.aborted()) {
+      plan.phase = Phase.Aborted;
+      plan.message = "Rollout of version " + spec.version() + " aborted; the active version stays."
+          + " Change the spec to roll out again" + (drainingCount > 0 ? " (" + drainingCount + " workers draining, "
+          + calls + " calls in flight)" : "");
+    } else if (spec.paused()) {
       plan.phase = Phase.Paused;
       plan.message = "Paused: " + (rollingOut
           ? previewReady + " of " + spec.replicas() + " new workers ready; resume to continue"

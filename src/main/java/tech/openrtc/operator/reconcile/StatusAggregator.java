@@ -44,6 +44,7 @@ public final class StatusAggregator {
     s.setTargetVersion(spec.version());
     s.setTargetRevision(targetRevision);
     s.setRolloutStartedAt(Times.format(plan.rolloutStartedAt()));
+    s.setStableRevision(plan.phase() == Phase.Healthy ? plan.activeRevision() : previous.getStableRevision());
 
     Set<PodState> newlyDraining = plan.drains().stream().map(Plan.Drain::pod).collect(Collectors.toSet());
     List<PodState> active = new ArrayList<>(plan.promoted() ? obs.previewPods() : obs.activePods());
@@ -105,6 +106,8 @@ public final class StatusAggregator {
     Phase phase = plan.phase();
     if (phase == Phase.Paused) {
       conditions.set(Conditions.PROGRESSING, "Unknown", "Paused", plan.message());
+    } else if (phase == Phase.Aborted) {
+      conditions.set(Conditions.PROGRESSING, false, "RolloutAborted", plan.message());
     } else if (plan.progressDeadlineExceeded()) {
       conditions.set(Conditions.PROGRESSING, false, "ProgressDeadlineExceeded", plan.message());
     } else if (!plan.stalled().isEmpty()) {

@@ -680,6 +680,7 @@ class RolloutPlannerTest {
     final Map<String, Integer> lastKnown = new HashMap<>();
     boolean activeTemplateKnown = true;
     boolean promoteRequested;
+    boolean aborted;
 
     /** The operator sees this target for the first time (status.targetRevision differs). */
     void firstSeen() {
@@ -703,7 +704,7 @@ class RolloutPlannerTest {
 
     Plan plan() {
       return RolloutPlanner.plan(new RolloutPlanner.Input(spec, observation(), firstSeen ? null : target,
-          rolloutStart, readings, lastKnown, activeTemplateKnown, promoteRequested, NOW));
+          rolloutStart, readings, lastKnown, activeTemplateKnown, promoteRequested, aborted, NOW));
     }
   }
 }

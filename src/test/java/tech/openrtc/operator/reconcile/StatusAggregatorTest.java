@@ -256,14 +256,14 @@ class StatusAggregatorTest {
   private AgentDeploymentStatus status(AgentDeployment r, EffectiveSpec spec, String target, Instant now) {
     Observation obs = Observation.of(target, r.getStatus().getActiveRevision(), pods);
     Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(spec, obs, r.getStatus().getTargetRevision(),
-        Times.parse(r.getStatus().getRolloutStartedAt()), readings, Map.of(), true, false, now));
+        Times.parse(r.getStatus().getRolloutStartedAt()), readings, Map.of(), true, false, false, now));
     String activeVersion = plan.activeRevision().equals(target) ? spec.version() : r.getStatus().getActiveVersion();
     return StatusAggregator.status(r, spec, target, activeVersion, obs, plan, readings, null, now);
   }
 
   private Plan plan(AgentDeployment r, Observation obs, Instant now) {
     return RolloutPlanner.plan(new RolloutPlanner.Input(spec, obs, r.getStatus().getTargetRevision(),
-        Times.parse(r.getStatus().getRolloutStartedAt()), readings, Map.of(), true, false, now));
+        Times.parse(r.getStatus().getRolloutStartedAt()), readings, Map.of(), true, false, false, now));
   }
 
   private void addReady(String prefix, String revision, int n) {
