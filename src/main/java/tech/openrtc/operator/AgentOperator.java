@@ -9,6 +9,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -16,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.audit.Recorder;
 import tech.openrtc.operator.drain.InFlightProber;
+import tech.openrtc.operator.membership.SigningKeyStore;
 import tech.openrtc.operator.reconcile.AgentDeploymentReconciler;
 
 /** The operator process: the JOSDK controller plus one HTTP port for health. */
@@ -27,11 +31,29 @@ public final class AgentOperator implements AutoCloseable {
   private final InFlightProber prober;
   private final HttpServer http;
   private final AtomicBoolean ready = new AtomicBoolean();
+  private final SigningKeyStore signingKeys;
+  private final ScheduledExecutorService keyWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "signing-keys");
+    t.setDaemon(true);
+    return t;
+  });
+  public static final String DEFAULT_NAMESPACE = "openrtc-system";
 
-  private AgentOperator(Operator operator, InFlightProber prober, HttpServer http) {
+  private AgentOperator(Operator operator, InFlightProber prober, HttpServer http, SigningKeyStore signingKeys) {
     this.operator = operator;
     this.prober = prober;
     this.http = http;
+    this.signingKeys = signingKeys;
+    // A rotation requested by annotating the Secret is picked up within a minute.
+    keyWatch.scheduleWithFixedDelay(this::syncKeys, 60, 60, TimeUnit.SECONDS);
+  }
+
+  private void syncKeys() {
+    try {
+      signingKeys.sync(false, Instant.now());
+    } catch (RuntimeException e) {
+      LOG.warn("signing keys not refreshed: {}", e.getMessage());
+    }
   }
 
   /**
@@ -41,6 +63,17 @@ public final class AgentOperator implements AutoCloseable {
    * @param httpPort the health port; 0 for any free port, negative for none
    */
   public static AgentOperator start(KubernetesClient client, Set<String> namespaces, int httpPort) {
+    return start(client, namespaces, httpPort, DEFAULT_NAMESPACE, false);
+  }
+
+  /**
+   * @param operatorNamespace where the signing-key Secret lives
+   * @param rotateSigningKey add a new signing key now (the previous one stays published)
+   */
+  public static AgentOperator start(KubernetesClient client, Set<String> namespaces, int httpPort,
+      String operatorNamespace, boolean rotateSigningKey) {
+    SigningKeyStore signingKeys = new SigningKeyStore(client, operatorNamespace);
+    signingKeys.sync(rotateSigningKey, Instant.now());
     InFlightProber prober = new InFlightProber();
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
@@ -48,7 +81,7 @@ public final class AgentOperator implements AutoCloseable {
         .withUseSSAToPatchPrimaryResource(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withStopOnInformerErrorDuringStartup(true));
-    var reconciler = new AgentDeploymentReconciler(client, prober, new Recorder(client), Clock.systemUTC());
+    var reconciler = new AgentDeploymentReconciler(client, prober, new Recorder(client), signingKeys, Clock.systemUTC());
     operator.register(reconciler, o -> {
       if (namespaces.isEmpty()) {
         o.watchingAllNamespaces();
@@ -57,7 +90,7 @@ public final class AgentOperator implements AutoCloseable {
       }
     });
     HttpServer http = httpPort < 0 ? null : httpServer(httpPort);
-    AgentOperator running = new AgentOperator(operator, prober, http);
+    AgentOperator running = new AgentOperator(operator, prober, http, signingKeys);
     if (http != null) {
       running.routes();
       http.start();
@@ -84,6 +117,14 @@ public final class AgentOperator implements AutoCloseable {
 
   private void routes() {
     http.createContext("/healthz", ex -> reply(ex, 200, "ok\n"));
+    http.createContext("/.well-known/jwks.json", ex -> {
+      byte[] body = signingKeys.keys().jwksJson().getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", "application/jwk-set+json");
+      ex.sendResponseHeaders(200, body.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(body);
+      }
+    });
     http.createContext("/readyz", ex -> {
       boolean up = ready.get() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
       reply(ex, up ? 200 : 503, up ? "ready\n" : "not ready\n");
@@ -103,6 +144,10 @@ public final class AgentOperator implements AutoCloseable {
     return http == null ? -1 : http.getAddress().getPort();
   }
 
+  public SigningKeyStore signingKeys() {
+    return signingKeys;
+  }
+
   public InFlightProber prober() {
     return prober;
   }
@@ -110,6 +155,7 @@ public final class AgentOperator implements AutoCloseable {
   @Override
   public void close() {
     ready.set(false);
+    keyWatch.shutdownNow();
     try {
       operator.stop();
     } finally {

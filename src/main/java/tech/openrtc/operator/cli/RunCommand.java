@@ -34,21 +34,25 @@ public class RunCommand implements Callable<Integer> {
   @Option(names = "--context", description = "The kubeconfig context to use.")
   String context;
 
+  @Option(names = "--rotate-signing-key",
+      description = "Add a new signing key at start; the old one stays published until its credentials expire.")
+  boolean rotateSigningKey;
+
   @Override
   public Integer call() throws Exception {
-    String ownNamespace = System.getenv().getOrDefault("OPERATOR_NAMESPACE", "openrtc-system");
+    String ownNamespace = System.getenv().getOrDefault("OPERATOR_NAMESPACE", AgentOperator.DEFAULT_NAMESPACE);
     KubernetesClient client = Clients.forCluster(kubeconfig, context, USER_AGENT);
     LOG.info("connecting to {} (operator namespace {})", client.getMasterUrl(), ownNamespace);
     Set<String> watched = new LinkedHashSet<>(namespaces);
     CountDownLatch stopped = new CountDownLatch(1);
-    AgentOperator operator = AgentOperator.start(client, watched, httpPort);
+    AgentOperator operator = AgentOperator.start(client, watched, httpPort, ownNamespace, rotateSigningKey);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping");
       operator.close();
       client.close();
       stopped.countDown();
     }, "shutdown"));
-    LOG.info("serving /healthz and /readyz on :{}", operator.httpPort());
+    LOG.info("serving /healthz, /readyz and /.well-known/jwks.json on :{}", operator.httpPort());
     stopped.await();
     return 0;
   }

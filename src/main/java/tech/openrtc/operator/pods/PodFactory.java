@@ -21,11 +21,15 @@ import java.util.Optional;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.DrainTrigger;
 import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.membership.CredentialManager;
+import tech.openrtc.operator.membership.Membership;
 
 /** Builds a worker pod of one revision from its pod template. Pure. */
 public final class PodFactory {
 
   public static final String PODINFO_VOLUME = "openrtc-podinfo";
+  public static final String CREDENTIAL_VOLUME = "openrtc-credential";
+  public static final String MEMBERSHIP_VOLUME = "openrtc-membership";
   private static final String SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
   private static final SecureRandom RANDOM = new SecureRandom();
 
@@ -73,7 +77,7 @@ public final class PodFactory {
             .build())
         .build());
     PodSpec spec = template.getSpec();
-    inject(spec, rt);
+    inject(spec, rt, name);
     if (trigger == DrainTrigger.Signal) {
       // Any SIGTERM, ours or a node drain's, must give the worker the whole drain timeout.
       long grace = Optional.ofNullable(spec.getTerminationGracePeriodSeconds()).orElse(30L);
@@ -83,30 +87,40 @@ public final class PodFactory {
     return pod;
   }
 
-  private static void inject(PodSpec spec, RevisionTemplate rt) {
+  private static void inject(PodSpec spec, RevisionTemplate rt, String deployment) {
     List<EnvVar> env = new ArrayList<>();
     env.add(new EnvVar(Names.ENV_DEPLOYMENT_VERSION, rt.version(), null));
     env.add(new EnvVar(Names.ENV_REVISION, rt.revision(), null));
     if (rt.agentName() != null) {
       env.add(new EnvVar(Names.ENV_AGENT_NAME, rt.agentName(), null));
     }
-    VolumeMount podinfo = new VolumeMountBuilder()
-        .withName(PODINFO_VOLUME).withMountPath(Names.PODINFO_DIR).withReadOnly(true).build();
+    env.add(new EnvVar(Names.ENV_CREDENTIAL_FILE, Names.CREDENTIAL_FILE, null));
+    List<VolumeMount> ours = List.of(
+        new VolumeMountBuilder().withName(PODINFO_VOLUME).withMountPath(Names.PODINFO_DIR).withReadOnly(true).build(),
+        new VolumeMountBuilder().withName(CREDENTIAL_VOLUME).withMountPath(Names.CREDENTIAL_DIR).withReadOnly(true).build(),
+        new VolumeMountBuilder().withName(MEMBERSHIP_VOLUME).withMountPath(Names.MEMBERSHIP_DIR).withReadOnly(true).build());
     List<Container> containers = new ArrayList<>(spec.getContainers());
     Optional.ofNullable(spec.getInitContainers()).ifPresent(containers::addAll);
     for (Container c : containers) {
       List<EnvVar> merged = new ArrayList<>(Optional.ofNullable(c.getEnv()).orElse(List.of()));
-      merged.removeIf(e -> env.stream().anyMatch(ours -> ours.getName().equals(e.getName())));
+      merged.removeIf(e -> env.stream().anyMatch(injected -> injected.getName().equals(e.getName())));
       merged.addAll(env);
       c.setEnv(merged);
       List<VolumeMount> mounts = new ArrayList<>(Optional.ofNullable(c.getVolumeMounts()).orElse(List.of()));
-      if (mounts.stream().noneMatch(m -> Names.PODINFO_DIR.equals(m.getMountPath()))) {
-        mounts.add(podinfo);
+      for (VolumeMount mount : ours) {
+        mounts.removeIf(m -> mount.getMountPath().equals(m.getMountPath()) || mount.getName().equals(m.getName()));
+        mounts.add(mount);
       }
       c.setVolumeMounts(mounts);
     }
     List<Volume> volumes = new ArrayList<>(Optional.ofNullable(spec.getVolumes()).orElse(List.of()));
-    volumes.removeIf(v -> PODINFO_VOLUME.equals(v.getName()));
+    volumes.removeIf(v -> PODINFO_VOLUME.equals(v.getName()) || CREDENTIAL_VOLUME.equals(v.getName())
+        || MEMBERSHIP_VOLUME.equals(v.getName()));
+    // The credential file updates in place when it is renewed; the membership when it changes.
+    volumes.add(new VolumeBuilder().withName(CREDENTIAL_VOLUME)
+        .withNewSecret().withSecretName(CredentialManager.secretName(deployment, rt.revision())).endSecret().build());
+    volumes.add(new VolumeBuilder().withName(MEMBERSHIP_VOLUME)
+        .withNewConfigMap().withName(Membership.configMapName(deployment)).endConfigMap().build());
     volumes.add(new VolumeBuilder()
         .withName(PODINFO_VOLUME)
         .withNewDownwardAPI()

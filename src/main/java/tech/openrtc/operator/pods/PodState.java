@@ -26,6 +26,7 @@ public record PodState(
     boolean terminating,
     Instant deletedAt,
     String inFlightAnnotation,
+    String controllerUid,
     Pod pod) {
 
   public static PodState of(Pod pod) {
@@ -53,6 +54,8 @@ public record PodState(
         meta.getDeletionTimestamp() != null,
         time(meta.getDeletionTimestamp()),
         annotations.get(Names.ANNOTATION_IN_FLIGHT),
+        meta.getOwnerReferences() == null ? null : meta.getOwnerReferences().stream()
+            .filter(o -> Boolean.TRUE.equals(o.getController())).map(o -> o.getUid()).findFirst().orElse(null),
         pod);
   }
 

@@ -1,6 +1,8 @@
 package tech.openrtc.operator.reconcile;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -38,6 +40,11 @@ import tech.openrtc.operator.drain.InFlight;
 import tech.openrtc.operator.drain.InFlightProber;
 import tech.openrtc.operator.history.HistoryKeeper;
 import tech.openrtc.operator.history.RevisionHistory;
+import tech.openrtc.operator.membership.CredentialManager;
+import tech.openrtc.operator.membership.Membership;
+import tech.openrtc.operator.membership.MembershipPublisher;
+import tech.openrtc.operator.membership.SigningKeySet;
+import tech.openrtc.operator.membership.SigningKeyStore;
 import tech.openrtc.operator.pods.PodActions;
 import tech.openrtc.operator.pods.PodFactory;
 import tech.openrtc.operator.pods.PodFactory.RevisionTemplate;
@@ -65,6 +72,9 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
   private final PodActions podActions;
   private final StatusWriter statusWriter;
   private final HistoryKeeper history;
+  private final SigningKeyStore signingKeys;
+  private final CredentialManager credentials;
+  private final MembershipPublisher membership;
   /** Per AgentDeployment uid: why the operator itself rolled the spec back, for the audit record. */
   private final Map<String, String> rollbackReasons = new ConcurrentHashMap<>();
   private final Clock clock;
@@ -74,8 +84,12 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
   /** Per AgentDeployment uid: why the last pod creation failed, until one succeeds. */
   private final Map<String, String> createFailures = new ConcurrentHashMap<>();
 
-  public AgentDeploymentReconciler(KubernetesClient client, InFlightProber prober, Recorder recorder, Clock clock) {
+  public AgentDeploymentReconciler(KubernetesClient client, InFlightProber prober, Recorder recorder,
+      SigningKeyStore signingKeys, Clock clock) {
     this.client = client;
+    this.signingKeys = signingKeys;
+    this.credentials = new CredentialManager(client);
+    this.membership = new MembershipPublisher(client);
     this.prober = prober;
     this.recorder = recorder;
     this.podActions = new PodActions(client);
@@ -102,7 +116,22 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
             .withSecondaryToPrimaryMapper(AgentDeploymentReconciler::byDeploymentLabel)
             .build(),
         context);
-    return List.of(pods, revisions);
+    // Credentials and membership are the operator's too: deleting one brings it back.
+    var secrets = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Secret.class, AgentDeployment.class)
+            .withName("secrets")
+            .withLabelSelector(Names.LABEL_DEPLOYMENT)
+            .withSecondaryToPrimaryMapper(AgentDeploymentReconciler::byDeploymentLabel)
+            .build(),
+        context);
+    var configMaps = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(ConfigMap.class, AgentDeployment.class)
+            .withName("configmaps")
+            .withLabelSelector(Names.LABEL_DEPLOYMENT)
+            .withSecondaryToPrimaryMapper(AgentDeploymentReconciler::byDeploymentLabel)
+            .build(),
+        context);
+    return List.of(pods, revisions, secrets, configMaps);
   }
 
   private static Set<ResourceID> byDeploymentLabel(io.fabric8.kubernetes.api.model.HasMetadata r) {
@@ -208,6 +237,9 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     // The recovery point: activeRevision is durable before any old pod is drained.
     statusWriter.writeIfChanged(resource, status);
 
+    // Credentials exist before the pods that mount them; membership flips in the promoting pass.
+    Optional<Instant> renewal = syncMembership(resource, context, spec, target, activeVersion, observed, plan, now);
+
     recordTransitions(resource, previous, status, plan, spec, target, observed);
     act(resource, spec, plan, ops, targetTemplate, activeTemplate.orElse(null), now);
     if (promoteRequested && (plan.promoted() || !observed.rollingOut())) {
@@ -221,10 +253,45 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
           observed, plan, readings, replicaFailure(observed, createFailure), now));
       return UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(CREATE_RETRY);
     }
-    if (plan.requeueAfter() != null) {
-      return UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(plan.requeueAfter());
+    java.time.Duration requeue = plan.requeueAfter();
+    if (renewal.isPresent()) {
+      java.time.Duration untilRenewal = java.time.Duration.between(now, renewal.get()).plusSeconds(1);
+      requeue = requeue == null || untilRenewal.compareTo(requeue) < 0 ? untilRenewal : requeue;
     }
-    return UpdateControl.noUpdate();
+    return requeue == null ? UpdateControl.noUpdate() : UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(requeue);
+  }
+
+  /** Credentials for every live revision, and the membership ConfigMap. Writes only what changed. */
+  private Optional<Instant> syncMembership(AgentDeployment resource, Context<AgentDeployment> context, EffectiveSpec spec,
+      String target, String activeVersion, Observation observed, Plan plan, Instant now) {
+    SigningKeySet keys = signingKeys.keys();
+    Map<String, String> live = new java.util.TreeMap<>();
+    live.put(target, spec.version());
+    if (plan.activeRevision() != null && activeVersion != null) {
+      live.put(plan.activeRevision(), activeVersion);
+    }
+    observed.all().forEach(p -> {
+      if (p.revision() != null && p.version() != null) {
+        live.putIfAbsent(p.revision(), p.version());
+      }
+    });
+    String audience = spec.agentName() != null ? spec.agentName() : resource.getMetadata().getName();
+    Optional<Instant> renewal = credentials.sync(resource, live, context.getSecondaryResources(Secret.class),
+        java.time.Duration.ofSeconds(spec.credentialTtlSeconds()), audience, keys, now);
+
+    Set<Membership.Member> draining = new java.util.TreeSet<>(
+        java.util.Comparator.comparing(Membership.Member::revision));
+    Set<PodState> drainingPods = new HashSet<>(observed.drainingPods());
+    drainingPods.addAll(observed.terminatingPods());
+    plan.drains().forEach(d -> drainingPods.add(d.pod()));
+    drainingPods.stream().filter(p -> p.revision() != null && !p.revision().equals(plan.activeRevision()))
+        .forEach(p -> draining.add(new Membership.Member(p.version(), p.revision())));
+    ConfigMap current = context.getSecondaryResources(ConfigMap.class).stream()
+        .filter(cm -> cm.getMetadata().getName().equals(Membership.configMapName(resource.getMetadata().getName())))
+        .findFirst().orElse(null);
+    membership.publish(resource, new Membership(activeVersion, plan.activeRevision(), List.copyOf(draining),
+        keys.jwksJson()), current);
+    return renewal;
   }
 
   private void act(AgentDeployment resource, EffectiveSpec spec, Plan plan, PendingPodOps ops,
@@ -232,7 +299,16 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     for (Plan.Drain drain : plan.drains()) {
       Pod patched = podActions.markDraining(drain.pod(), now, spec.timeoutSeconds());
       ops.patched(patched, now);
-      if (!drain.pod().draining()) {
+      boolean foreign = !Objects.equals(drain.pod().controllerUid(), resource.getMetadata().getUid());
+      if (!drain.pod().draining() && foreign) {
+        // Not created by this operator (e.g. recreated by hand from an old manifest): a worker
+        // that would take calls outside the membership.
+        recorder.record(resource, Recorder.WORKER_REJECTED, podTarget(resource, drain.pod()), "drained",
+            drain.pod().version(), drain.pod().revision(), true,
+            "Pod " + drain.pod().name() + " of version " + drain.pod().version()
+                + " is not a member of this deployment (not created by the operator, revision not active): draining it",
+            Recorder.extra("pod", drain.pod().name()));
+      } else if (!drain.pod().draining()) {
         recorder.record(resource, Recorder.DRAIN_STARTED, podTarget(resource, drain.pod()), "ok",
             drain.pod().version(), drain.pod().revision(), false,
             "Draining pod " + drain.pod().name() + " (" + drain.reason() + ", trigger " + spec.trigger() + ")",

@@ -1,0 +1,138 @@
+package tech.openrtc.operator.membership;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.jsonwebtoken.security.Jwk;
+import io.jsonwebtoken.security.Jwks;
+import io.jsonwebtoken.security.PrivateJwk;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The operator's signing keys, oldest first; the newest active one signs. Rotation adds a key and
+ * retires the previous one; a retired key is dropped once every token it signed has expired.
+ */
+public final class SigningKeySet {
+
+  /** Key of the Secret's data holding the key set (private parts included). */
+  public static final String SECRET_KEY = "keys.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final List<SigningKey> keys;
+
+  private SigningKeySet(List<SigningKey> keys) {
+    this.keys = List.copyOf(keys);
+  }
+
+  public static SigningKeySet create(Instant now) {
+    return new SigningKeySet(List.of(SigningKey.generate(now)));
+  }
+
+  public List<SigningKey> keys() {
+    return keys;
+  }
+
+  /** The key that signs new credentials. */
+  public SigningKey current() {
+    for (int i = keys.size() - 1; i >= 0; i--) {
+      if (keys.get(i).active()) {
+        return keys.get(i);
+      }
+    }
+    throw new IllegalStateException("no active signing key");
+  }
+
+  public SigningKeySet rotated(Instant now) {
+    List<SigningKey> next = new ArrayList<>();
+    for (SigningKey k : keys) {
+      next.add(k.active() ? k.retired(now) : k);
+    }
+    next.add(SigningKey.generate(now));
+    return new SigningKeySet(next);
+  }
+
+  /** Without retired keys whose every token has expired ({@code maxTokenTtl} after retirement). */
+  public SigningKeySet pruned(Instant now, Duration maxTokenTtl) {
+    List<SigningKey> next = new ArrayList<>();
+    for (SigningKey k : keys) {
+      if (k.active() || k.retiredAt().plus(maxTokenTtl).isAfter(now)) {
+        next.add(k);
+      }
+    }
+    return new SigningKeySet(next);
+  }
+
+  /** The public keys as a JWK Set: safe to publish. */
+  public String jwksJson() {
+    List<Object> jwks = new ArrayList<>();
+    for (SigningKey k : keys) {
+      jwks.add(readMap(Jwks.json(k.publicJwk())));
+    }
+    return write(Map.of("keys", jwks));
+  }
+
+  /** Secret data (before base64): the private keys too. Only ever written to the Secret. */
+  public Map<String, String> toSecretData() {
+    List<Map<String, Object>> entries = new ArrayList<>();
+    for (SigningKey k : keys) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      Jwk<?> jwk = Jwks.builder().key(k.privateKey()).publicKey(k.publicKey()).id(k.kid()).build();
+      e.put("jwk", readMap(Jwks.UNSAFE_JSON(jwk)));
+      e.put("createdAt", k.createdAt().toString());
+      e.put("retiredAt", k.retiredAt() == null ? null : k.retiredAt().toString());
+      entries.add(e);
+    }
+    return Map.of(SECRET_KEY, write(entries));
+  }
+
+  public static SigningKeySet fromSecretData(Map<String, String> data) {
+    String json = data == null ? null : data.get(SECRET_KEY);
+    if (json == null) {
+      throw new IllegalArgumentException("signing key Secret has no " + SECRET_KEY);
+    }
+    try {
+      List<Map<String, Object>> entries = JSON.readValue(json, new TypeReference<>() {});
+      List<SigningKey> keys = new ArrayList<>();
+      for (Map<String, Object> e : entries) {
+        Jwk<?> jwk = Jwks.parser().build().parse(JSON.writeValueAsString(e.get("jwk")));
+        if (!(jwk instanceof PrivateJwk<?, ?, ?> priv)) {
+          throw new IllegalArgumentException("signing key " + jwk.getId() + " has no private part");
+        }
+        keys.add(new SigningKey(jwk.getId(), (PrivateKey) priv.toKey(), (PublicKey) priv.toPublicJwk().toKey(),
+            Instant.parse((String) e.get("createdAt")),
+            e.get("retiredAt") == null ? null : Instant.parse((String) e.get("retiredAt"))));
+      }
+      if (keys.stream().noneMatch(SigningKey::active)) {
+        throw new IllegalArgumentException("signing key Secret has no active key");
+      }
+      return new SigningKeySet(keys);
+    } catch (IllegalArgumentException e) {
+      throw e;
+    } catch (Exception e) {
+      // The message names the problem, never the key material.
+      throw new IllegalArgumentException("signing key Secret is unreadable: " + e.getClass().getSimpleName());
+    }
+  }
+
+  private static Map<String, Object> readMap(String json) {
+    try {
+      return JSON.readValue(json, new TypeReference<>() {});
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String write(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
