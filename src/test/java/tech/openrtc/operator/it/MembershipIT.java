@@ -88,6 +88,45 @@ class MembershipIT {
     assertThat(firstMembershipWrite).isLessThan(firstDrain);
   }
 
+  @Test
+  void theSigningKeyNeverAppearsInLogsEventsStatusOrConfigMaps() throws Exception {
+    var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    var captured = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+    captured.start();
+    root.addAppender(captured);
+    try {
+      t.create(deployment("secret", "v1", 1));
+      t.awaitHealthyAt("secret", "v1", Duration.ofSeconds(20));
+      t.setVersion("secret", "v2");
+      t.awaitHealthyAt("secret", "v2", Duration.ofSeconds(20));
+    } finally {
+      root.detachAppender(captured);
+    }
+    Secret keySecret = t.user.secrets().inNamespace(AgentOperator.DEFAULT_NAMESPACE).withName(SigningKeyStore.SECRET_NAME).get();
+    Map<String, String> decoded = new java.util.HashMap<>();
+    keySecret.getData().forEach((k, v) -> decoded.put(k, new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8)));
+    SigningKeySet keys = SigningKeySet.fromSecretData(decoded);
+    List<String> secrets = new java.util.ArrayList<>();
+    for (var key : keys.keys()) {
+      secrets.add(Base64.getEncoder().encodeToString(key.privateKey().getEncoded()));
+      secrets.add(Base64.getUrlEncoder().withoutPadding().encodeToString(key.privateKey().getEncoded()));
+    }
+    // The JWK "d" member of each private key, as stored.
+    var stored = new com.fasterxml.jackson.databind.ObjectMapper().readTree(decoded.get(SigningKeySet.SECRET_KEY));
+    stored.forEach(e -> secrets.add(e.get("jwk").get("d").asText()));
+
+    StringBuilder visible = new StringBuilder();
+    captured.list.forEach(e -> visible.append(e.getFormattedMessage()).append('\n'));
+    visible.append(io.fabric8.kubernetes.client.utils.Serialization.asJson(t.user.v1().events().inNamespace(NS).list()));
+    visible.append(io.fabric8.kubernetes.client.utils.Serialization.asJson(t.get("secret")));
+    visible.append(io.fabric8.kubernetes.client.utils.Serialization.asJson(t.user.configMaps().inAnyNamespace().list()));
+    assertThat(captured.list).as("log lines captured").isNotEmpty();
+    assertThat(secrets).hasSizeGreaterThanOrEqualTo(3);
+    for (String s : secrets) {
+      assertThat(visible.toString()).doesNotContain(s);
+    }
+  }
+
   private static int indexOf(List<RecordedCall> calls, String verbAndResource) {
     for (int i = 0; i < calls.size(); i++) {
       if (calls.get(i).verbAndResource().equals(verbAndResource)) {
