@@ -3,6 +3,7 @@ package tech.openrtc.operator.cli;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,13 +33,24 @@ abstract class AgentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Logs.quiet();
-    try (KubernetesClient client = kube.client(USER_AGENT)) {
+    KubernetesClient connected;
+    try {
+      connected = kube.client(USER_AGENT);
+    } catch (IllegalArgumentException e) {
+      return fail(e.getMessage());
+    } catch (UncheckedIOException e) {
+      return fail(e.getMessage() + " (" + e.getCause().getClass().getSimpleName() + ")");
+    }
+    try (KubernetesClient client = connected) {
       String namespace = kube.namespace(client);
       AgentDeployment d;
       try {
         d = client.resources(AgentDeployment.class).inNamespace(namespace).withName(name).get();
       } catch (KubernetesClientException e) {
-        return fail("cannot reach the cluster at " + client.getMasterUrl() + ": " + rootMessage(e));
+        if (e.getCode() == 401 || e.getCode() == 403) {
+          return fail("the cluster refused the request (HTTP " + e.getCode() + "): " + e.getMessage());
+        }
+        return fail("cannot reach the cluster at " + client.getMasterUrl() + ": " + connectionProblem(e));
       }
       if (d == null) {
         return fail("agentdeployment \"" + name + "\" not found in namespace \"" + namespace + "\"");
@@ -47,7 +59,7 @@ abstract class AgentCommand implements Callable<Integer> {
         return run(client, namespace, d);
       } catch (KubernetesClientException e) {
         return fail(rootMessage(e));
-      } catch (IllegalArgumentException e) {
+      } catch (IllegalArgumentException | IllegalStateException e) {
         return fail(e.getMessage());
       }
     }
@@ -67,6 +79,22 @@ abstract class AgentCommand implements Callable<Integer> {
   void say(String line) {
     out().println(line);
     out().flush();
+  }
+
+  /** kubectl's words for the usual network failures. */
+  static String connectionProblem(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof java.nio.channels.ClosedChannelException) {
+        return "connection refused";
+      }
+      if (t instanceof java.net.http.HttpTimeoutException || t instanceof java.net.SocketTimeoutException) {
+        return "timed out";
+      }
+      if (t instanceof java.net.UnknownHostException) {
+        return "no such host";
+      }
+    }
+    return rootMessage(e);
   }
 
   static String rootMessage(Throwable e) {

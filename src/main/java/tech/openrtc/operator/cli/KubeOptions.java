@@ -40,13 +40,20 @@ public class KubeOptions {
   }
 
   static Config config(Path kubeconfig, String context) {
+    Config config;
     if (kubeconfig == null) {
-      return Config.autoConfigure(context);
+      config = Config.autoConfigure(context);
+    } else {
+      try {
+        config = Config.fromKubeconfig(context, Files.readString(kubeconfig, StandardCharsets.UTF_8), kubeconfig.toString());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read kubeconfig " + kubeconfig, e);
+      }
     }
-    try {
-      return Config.fromKubeconfig(context, Files.readString(kubeconfig, StandardCharsets.UTF_8), kubeconfig.toString());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read kubeconfig " + kubeconfig, e);
+    // fabric8 silently falls back to the current context for an unknown name; kubectl refuses.
+    if (context != null && (config.getCurrentContext() == null || !context.equals(config.getCurrentContext().getName()))) {
+      throw new IllegalArgumentException("context \"" + context + "\" does not exist");
     }
+    return config;
   }
 }
