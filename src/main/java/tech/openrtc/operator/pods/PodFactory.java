@@ -108,8 +108,10 @@ public final class PodFactory {
       c.setEnv(merged);
       List<VolumeMount> mounts = new ArrayList<>(Optional.ofNullable(c.getVolumeMounts()).orElse(List.of()));
       for (VolumeMount mount : ours) {
-        mounts.removeIf(m -> mount.getMountPath().equals(m.getMountPath()) || mount.getName().equals(m.getName()));
-        mounts.add(mount);
+        // A mount the template already has at that path is the user's choice: left alone.
+        if (mounts.stream().noneMatch(m -> mount.getMountPath().equals(m.getMountPath()) || mount.getName().equals(m.getName()))) {
+          mounts.add(mount);
+        }
       }
       c.setVolumeMounts(mounts);
     }

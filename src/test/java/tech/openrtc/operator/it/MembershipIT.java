@@ -94,6 +94,12 @@ class MembershipIT {
     var captured = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
     captured.start();
     root.addAppender(captured);
+    // Capture everything, whatever an earlier test in this JVM set (the CLI quiets the log).
+    var audit = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("audit");
+    var rootLevel = root.getLevel();
+    var auditLevel = audit.getLevel();
+    root.setLevel(ch.qos.logback.classic.Level.DEBUG);
+    audit.setLevel(ch.qos.logback.classic.Level.DEBUG);
     try {
       t.create(deployment("secret", "v1", 1));
       t.awaitHealthyAt("secret", "v1", Duration.ofSeconds(20));
@@ -101,6 +107,8 @@ class MembershipIT {
       t.awaitHealthyAt("secret", "v2", Duration.ofSeconds(20));
     } finally {
       root.detachAppender(captured);
+      root.setLevel(rootLevel);
+      audit.setLevel(auditLevel);
     }
     Secret keySecret = t.user.secrets().inNamespace(AgentOperator.DEFAULT_NAMESPACE).withName(SigningKeyStore.SECRET_NAME).get();
     Map<String, String> decoded = new java.util.HashMap<>();

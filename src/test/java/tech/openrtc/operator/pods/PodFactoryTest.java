@@ -128,20 +128,33 @@ class PodFactoryTest {
     Pod pod = build("support", DrainTrigger.Annotation, 3600);
 
     List<Volume> volumes = pod.getSpec().getVolumes();
-    assertThat(volumes).extracting(Volume::getName).containsExactly("cache", PodFactory.PODINFO_VOLUME);
-    Volume podinfo = volumes.get(1);
+    assertThat(volumes).extracting(Volume::getName).containsExactlyInAnyOrder("cache", PodFactory.PODINFO_VOLUME,
+        PodFactory.CREDENTIAL_VOLUME, PodFactory.MEMBERSHIP_VOLUME);
+    java.util.function.Function<String, Volume> byName =
+        n -> volumes.stream().filter(v -> v.getName().equals(n)).findFirst().orElseThrow();
+    Volume podinfo = byName.apply(PodFactory.PODINFO_VOLUME);
+    assertThat(byName.apply(PodFactory.CREDENTIAL_VOLUME).getSecret().getSecretName()).isEqualTo("support-" + pod.getMetadata().getLabels()
+        .get(Names.LABEL_REVISION) + "-credential");
+    assertThat(byName.apply(PodFactory.MEMBERSHIP_VOLUME).getConfigMap().getName()).isEqualTo("support-membership");
     assertThat(podinfo.getDownwardAPI().getItems())
         .extracting(DownwardAPIVolumeFile::getPath, f -> f.getFieldRef().getFieldPath())
         .containsExactlyInAnyOrder(tuple("labels", "metadata.labels"), tuple("annotations", "metadata.annotations"));
 
     Container agent = pod.getSpec().getContainers().get(0);
     assertThat(agent.getVolumeMounts()).extracting(VolumeMount::getName, VolumeMount::getMountPath, VolumeMount::getReadOnly)
-        .containsExactly(tuple(PodFactory.PODINFO_VOLUME, Names.PODINFO_DIR, true));
+        .containsExactly(tuple(PodFactory.PODINFO_VOLUME, Names.PODINFO_DIR, true),
+            tuple(PodFactory.CREDENTIAL_VOLUME, Names.CREDENTIAL_DIR, true),
+            tuple(PodFactory.MEMBERSHIP_VOLUME, Names.MEMBERSHIP_DIR, true));
+    assertThat(agent.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo(Names.ENV_CREDENTIAL_FILE);
+      assertThat(e.getValue()).isEqualTo(Names.CREDENTIAL_FILE);
+    });
     assertThat(pod.getSpec().getInitContainers().get(0).getVolumeMounts())
-        .extracting(VolumeMount::getMountPath).containsExactly(Names.PODINFO_DIR);
+        .extracting(VolumeMount::getMountPath).containsExactly(Names.PODINFO_DIR, Names.CREDENTIAL_DIR, Names.MEMBERSHIP_DIR);
     Container sidecar = pod.getSpec().getContainers().get(1);
     assertThat(sidecar.getVolumeMounts()).as("an existing mount at the path is left alone")
-        .extracting(VolumeMount::getName).containsExactly("own-podinfo");
+        .extracting(VolumeMount::getName)
+        .containsExactly("own-podinfo", PodFactory.CREDENTIAL_VOLUME, PodFactory.MEMBERSHIP_VOLUME);
   }
 
   @Test
