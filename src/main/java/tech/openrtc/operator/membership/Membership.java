@@ -24,7 +24,9 @@ public record Membership(String activeVersion, String activeRevision, List<Membe
   public static final String DRAINING = "draining";
   public static final String JWKS = "jwks.json";
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // Lenient about members' extra fields: a newer operator may say more about a draining revision.
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   public record Member(String version, String revision) {}
 
@@ -50,7 +52,8 @@ public record Membership(String activeVersion, String activeRevision, List<Membe
     String list = data.get(DRAINING);
     if (list != null && !list.isBlank()) {
       try {
-        draining = JSON.readValue(list, new TypeReference<List<Member>>() {});
+        List<Member> read = JSON.readValue(list, new TypeReference<List<Member>>() {});
+        draining = read == null ? new ArrayList<>() : read; // the JSON text "null"
       } catch (IOException e) {
         throw new IllegalArgumentException("membership: " + DRAINING + " is not a JSON list of {version, revision}");
       }

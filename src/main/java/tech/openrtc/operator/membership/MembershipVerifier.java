@@ -92,8 +92,18 @@ public final class MembershipVerifier {
     } catch (JwtException | IllegalArgumentException e) {
       return Result.fail(Outcome.MALFORMED, "not a credential of this operator: " + e.getMessage());
     }
-    String version = claims.get(CredentialIssuer.CLAIM_VERSION, String.class);
-    String revision = claims.get(CredentialIssuer.CLAIM_REVISION, String.class);
+    // Signed by a published key, but the claims still need the right shape: a credential without
+    // a string `ver` names no version and is never a member (not even of a membership that names
+    // no active version), and a wrongly typed claim is an answer, not an exception.
+    Object version0 = claims.get(CredentialIssuer.CLAIM_VERSION);
+    Object revision0 = claims.get(CredentialIssuer.CLAIM_REVISION);
+    if (!(version0 instanceof String version) || version.isBlank()) {
+      return Result.fail(Outcome.MALFORMED, "the credential has no " + CredentialIssuer.CLAIM_VERSION + " claim");
+    }
+    if (revision0 != null && !(revision0 instanceof String)) {
+      return Result.fail(Outcome.MALFORMED, "the credential's " + CredentialIssuer.CLAIM_REVISION + " claim is not a string");
+    }
+    String revision = (String) revision0;
     Instant exp = claims.getExpiration() == null ? null : claims.getExpiration().toInstant();
     if (expectedVersion != null && !expectedVersion.equals(version)) {
       return new Result(Outcome.WRONG_VERSION, "the credential is for version " + version + ", not " + expectedVersion,
@@ -102,13 +112,19 @@ public final class MembershipVerifier {
     return new Result(Outcome.VALID, "valid credential for version " + version, claims.getSubject(), version, revision, exp);
   }
 
-  /** {@link #verify} against the membership's keys, and the version must be the active one. */
+  /**
+   * {@link #verify} against the membership's keys, and the version must be the active one. A null
+   * membership (none published or readable) is {@link Outcome#NOT_ACTIVE}.
+   */
   public static Result verifyMember(String token, Membership membership, String expectedVersion) {
+    if (membership == null) {
+      return Result.fail(Outcome.NOT_ACTIVE, "no membership is published: take no new calls");
+    }
     Result r = verify(token, membership.jwksJson(), expectedVersion);
     if (!r.ok()) {
       return r;
     }
-    if (!Objects.equals(r.version(), membership.activeVersion())) {
+    if (membership.activeVersion() == null || !Objects.equals(r.version(), membership.activeVersion())) {
       return new Result(Outcome.NOT_ACTIVE, "version " + r.version() + " is not active (active: "
           + membership.activeVersion() + "): take no new calls", r.subject(), r.version(), r.revision(), r.expiresAt());
     }

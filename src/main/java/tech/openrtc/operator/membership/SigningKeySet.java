@@ -57,11 +57,14 @@ public final class SigningKeySet {
     return new SigningKeySet(next);
   }
 
-  /** Without retired keys whose every token has expired ({@code maxTokenTtl} after retirement). */
+  /**
+   * Without retired keys whose every token has expired ({@code maxTokenTtl} after retirement). A
+   * token is still valid at the instant of its {@code exp}, so the key stays until strictly after.
+   */
   public SigningKeySet pruned(Instant now, Duration maxTokenTtl) {
     List<SigningKey> next = new ArrayList<>();
     for (SigningKey k : keys) {
-      if (k.active() || k.retiredAt().plus(maxTokenTtl).isAfter(now)) {
+      if (k.active() || !k.retiredAt().plus(maxTokenTtl).isBefore(now)) {
         next.add(k);
       }
     }
@@ -118,6 +121,12 @@ public final class SigningKeySet {
       // The message names the problem, never the key material.
       throw new IllegalArgumentException("signing key Secret is unreadable: " + e.getClass().getSimpleName());
     }
+  }
+
+  /** Kids and times only: never the key material. */
+  @Override
+  public String toString() {
+    return "SigningKeySet" + keys;
   }
 
   private static Map<String, Object> readMap(String json) {

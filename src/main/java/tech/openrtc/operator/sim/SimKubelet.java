@@ -47,6 +47,10 @@ import tech.openrtc.operator.api.Names;
  *
  * <p>Every pod is treated as {@code restartPolicy: Never}: a crashed worker leaves its pod
  * {@code Failed} and is not restarted (the operator replaces failed pods itself).
+ *
+ * <p>A pod that mounts a Secret at {@value Names#CREDENTIAL_DIR} or a ConfigMap at
+ * {@value Names#MEMBERSHIP_DIR} gets those files, kept current (see {@link SimVolumes}), and its
+ * worker takes calls only while they make it an active member ({@link SimWorker#membership()}).
  */
 public final class SimKubelet implements AutoCloseable {
 
@@ -79,13 +83,17 @@ public final class SimKubelet implements AutoCloseable {
   /** Pods this kubelet runs, by uid (a name can come back as a new pod). */
   private final Map<String, PodState> pods = new ConcurrentHashMap<>();
   private volatile SharedIndexInformer<Pod> informer;
+  private final SimVolumes volumes;
 
   SimKubelet(SimRuntime rt, KubernetesClient client) {
     this.rt = rt;
     this.client = client;
+    this.volumes = new SimVolumes(client);
   }
 
   void start() {
+    // Secrets and ConfigMaps first: a pod seen at start then finds its volumes' content listed.
+    volumes.start(this::volumeChanged);
     informer = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
       @Override
       public void onAdd(Pod pod) {
@@ -203,6 +211,9 @@ public final class SimKubelet implements AutoCloseable {
       return;
     }
     s.worker = worker;
+    if (s.mounts != null) {
+      refreshVolumes(s); // before it can become ready: a worker that checks never takes a call unchecked
+    }
     if ("annotation".equals(annotations.get(ANNOTATION_REPORT_IN_FLIGHT))) {
       worker.inFlightAnnotation(true);
     }
@@ -220,6 +231,32 @@ public final class SimKubelet implements AutoCloseable {
         SimWorker w = worker;
         s.crashTimer = rt.scheduler.schedule(w::crash, crashMs, TimeUnit.MILLISECONDS);
       }
+    }
+  }
+
+  // ---- mounted credential and membership files
+
+  /** A watched Secret or ConfigMap changed: the pods that mount it see new files. */
+  private void volumeChanged(SimVolumes.Kind kind, String namespace, String name) {
+    for (PodState s : pods.values()) {
+      if (s.mounts != null && s.mounts.uses(kind, namespace, name)) {
+        refreshVolumes(s);
+      }
+    }
+  }
+
+  /**
+   * Reads the pod's files and hands them to its worker. Under the pod's lock, read and hand-over
+   * included: whichever thread comes last (pod informer or volume informers) delivers the newest
+   * content, never an older read.
+   */
+  private void refreshVolumes(PodState s) {
+    synchronized (s) {
+      SimWorker w = s.worker;
+      if (s.gone || w == null) {
+        return;
+      }
+      w.onMountedFiles(volumes.token(s.mounts), volumes.membership(s.mounts));
     }
   }
 
@@ -392,6 +429,7 @@ public final class SimKubelet implements AutoCloseable {
     if (i != null) {
       i.stop();
     }
+    volumes.close();
     for (PodState s : pods.values()) {
       synchronized (s) {
         s.gone = true;
@@ -413,6 +451,8 @@ public final class SimKubelet implements AutoCloseable {
     final String name;
     final Instant created = Instant.now();
     final List<Container> containers;
+    /** The credential and membership volumes, or null: the worker does not check its membership. */
+    final SimVolumes.Mounts mounts;
     volatile Pod lastSeen;
     volatile SimWorker worker;
     volatile InetAddress ip;
@@ -435,6 +475,7 @@ public final class SimKubelet implements AutoCloseable {
       namespace = pod.getMetadata().getNamespace();
       name = pod.getMetadata().getName();
       containers = pod.getSpec() == null ? List.of() : orEmpty(pod.getSpec().getContainers());
+      mounts = SimVolumes.Mounts.of(pod);
     }
 
     /** Runs an API write after this pod's earlier ones; a failed write does not stop the chain. */

@@ -15,17 +15,22 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.membership.Membership;
+import tech.openrtc.operator.membership.MembershipVerifier;
 
 /**
  * One simulated voice-agent worker process (livekit-agents style) in one pod.
@@ -34,6 +39,12 @@ import tech.openrtc.operator.api.Names;
  * calls while it is accepting (ready, not draining, not terminating, alive), stops taking them on
  * drain or SIGTERM, and on SIGTERM exits once its last call has ended. When it dies (crash, kill)
  * its live calls are cut.
+ *
+ * <p>If its pod mounts a credential or the membership, it behaves like a worker that follows the
+ * contract (DESIGN.md, "Membership"): it takes new calls only while
+ * {@link MembershipVerifier#verifyMember} accepts its credential for its own version against the
+ * mounted membership. The verdict is computed when the files change (and once more when the
+ * credential expires), never per call.
  */
 public final class SimWorker {
 
@@ -80,6 +91,14 @@ public final class SimWorker {
   private boolean inFlightDirty;
   private boolean inFlightWriting;
   private int inFlightWritten = -1;
+  /** The pod mounts a credential or membership: take calls only as an active member. */
+  private boolean membershipChecked;
+  private MembershipVerifier.Result membership;
+  /** Bumped by every new set of files, so a slower, older verdict never overwrites a newer one. */
+  private long membershipGeneration;
+  private String mountedToken;
+  private Membership mountedMembership;
+  private ScheduledFuture<?> expiryCheck;
 
   SimWorker(
       SimRuntime rt,
@@ -149,9 +168,21 @@ public final class SimWorker {
     return new ArrayList<>(live.values());
   }
 
-  /** Would take a new call: ready, not draining, not terminating, alive. */
+  /**
+   * Would take a new call: ready, not draining, not terminating, alive, and an active member when
+   * its pod mounts a credential or the membership.
+   */
   public synchronized boolean accepting() {
-    return ready && !draining && !terminating && exited == null;
+    return ready && !draining && !terminating && exited == null
+        && (!membershipChecked || (membership != null && membership.ok()));
+  }
+
+  /**
+   * The last verdict on its credential and the mounted membership, or null if its pod mounts
+   * neither (the worker does not check, as before membership existed).
+   */
+  public synchronized MembershipVerifier.Result membership() {
+    return membership;
   }
 
   public synchronized boolean ready() {
@@ -237,6 +268,72 @@ public final class SimWorker {
     }
   }
 
+  // ---- membership
+
+  /**
+   * The mounted files changed (or are read for the first time): {@code token} is the credential
+   * file's content, {@code membershipFiles} the membership directory's; null for a missing file.
+   * The kubelet calls this in order for one pod.
+   */
+  void onMountedFiles(String token, Membership membershipFiles) {
+    long generation;
+    synchronized (this) {
+      membershipChecked = true;
+      generation = ++membershipGeneration;
+      mountedToken = token;
+      mountedMembership = membershipFiles;
+    }
+    recheck(generation);
+  }
+
+  /** Verifies the files of that generation and keeps the verdict, unless newer files came meanwhile. */
+  private void recheck(long generation) {
+    String token;
+    Membership files;
+    synchronized (this) {
+      if (generation != membershipGeneration || exited != null) {
+        return;
+      }
+      token = mountedToken;
+      files = mountedMembership;
+    }
+    MembershipVerifier.Result verdict = token == null
+        ? new MembershipVerifier.Result(MembershipVerifier.Outcome.MALFORMED,
+            "no credential at " + Names.CREDENTIAL_FILE, null, null, null, null)
+        : MembershipVerifier.verifyMember(token, files, version);
+    MembershipVerifier.Result before;
+    synchronized (this) {
+      if (generation != membershipGeneration) {
+        return;
+      }
+      before = membership;
+      membership = verdict;
+      cancelExpiryCheck();
+      if (verdict.ok() && verdict.expiresAt() != null && exited == null) {
+        // A token is valid through the second of its exp: look again just after it.
+        long delayMs = Math.max(0, Duration.between(Instant.now(), verdict.expiresAt()).toMillis()) + 1000;
+        expiryCheck = rt.scheduler.schedule(() -> {
+          try {
+            rt.io.execute(() -> recheck(generation));
+          } catch (RejectedExecutionException e) {
+            // shutting down
+          }
+        }, delayMs, TimeUnit.MILLISECONDS);
+      }
+    }
+    if (before == null || before.outcome() != verdict.outcome()) {
+      log.debug("worker {}/{} ({}): {}: {}", namespace, podName, version, verdict.outcome(), verdict.message());
+    }
+  }
+
+  /** Caller holds the lock. */
+  private void cancelExpiryCheck() {
+    if (expiryCheck != null) {
+      expiryCheck.cancel(false);
+      expiryCheck = null;
+    }
+  }
+
   /** SIGTERM: take no new calls, exit once the live ones have ended. */
   void terminate() {
     boolean exitNow;
@@ -272,6 +369,7 @@ public final class SimWorker {
       live.clear();
       endTimers.values().forEach(t -> t.cancel(false));
       endTimers.clear();
+      cancelExpiryCheck();
       closeServer();
     }
     log.debug("worker {}/{} exited: {}", namespace, podName, reason);
@@ -459,6 +557,7 @@ public final class SimWorker {
 
   /** Stops serving without touching calls (the whole sim is shutting down). */
   synchronized void shutdown() {
+    cancelExpiryCheck();
     closeServer();
     endTimers.values().forEach(t -> t.cancel(false));
     endTimers.clear();
