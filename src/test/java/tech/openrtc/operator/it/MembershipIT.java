@@ -145,6 +145,40 @@ class MembershipIT {
   }
 
   @Test
+  void aRestartedOldVersionWorkerTakesNoNewCallsAndIsRejected() {
+    t.create(deployment("old", "v1", 2));
+    t.awaitHealthyAt("old", "v1", Duration.ofSeconds(20));
+    var calls = t.sim.calls(NS, "old", tech.openrtc.operator.sim.CallProfile.manual());
+    assertThat(calls.placeCall(Duration.ofSeconds(20))).isPresent();
+    io.fabric8.kubernetes.api.model.Pod template = t.pods("old").get(0);
+
+    t.setVersion("old", "v2");
+    await().atMost(Duration.ofSeconds(15)).until(() -> "v2".equals(membership("old").activeVersion()));
+    // An old-version worker comes back, recreated by hand from its old manifest: same labels,
+    // same credential, no drain mark, not created by the operator.
+    io.fabric8.kubernetes.api.model.Pod copy = new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName("old-by-hand").withNamespace(NS)
+          .withLabels(Map.of(Names.LABEL_DEPLOYMENT, "old",
+              Names.LABEL_REVISION, template.getMetadata().getLabels().get(Names.LABEL_REVISION),
+              Names.LABEL_VERSION, "v1"))
+        .endMetadata()
+        .withSpec(template.getSpec())
+        .build();
+    t.user.pods().inNamespace(NS).resource(copy).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> t.sim.kubelet().worker(NS, "old-by-hand").isPresent());
+    for (int i = 0; i < 20; i++) {
+      calls.placeCall(Duration.ofSeconds(1));
+    }
+    assertThat(t.sim.ledger().records()).noneMatch(r -> r.call().pod().equals("old-by-hand"));
+    await().atMost(Duration.ofSeconds(10)).until(() -> t.user.v1().events().inNamespace(NS).list().getItems().stream()
+        .anyMatch(e -> "worker.rejected".equals(e.getReason()) && e.getMessage().contains("old-by-hand")));
+    t.awaitHealthyAt("old", "v2", Duration.ofSeconds(40));
+    assertThat(t.pods("old")).noneMatch(p -> p.getMetadata().getName().equals("old-by-hand"));
+    t.assertNoCallCut();
+    t.assertNoBusyPodDeleted();
+  }
+
+  @Test
   void credentialsAreRenewedAfterTwoThirdsOfTheirLifetimeAndSignedWithTheCurrentKey() {
     t.create(deployment("renew", "v1", 1));
     AgentDeployment d = t.awaitHealthyAt("renew", "v1", Duration.ofSeconds(20));
