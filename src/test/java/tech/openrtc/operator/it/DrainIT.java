@@ -10,8 +10,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.DrainTrigger;
@@ -25,19 +23,8 @@ import tech.openrtc.operator.sim.PodDeletion;
 import tech.openrtc.operator.sim.SimWorker;
 
 /** Drain deadlines, unreadable workers and the Signal trigger. */
-class DrainIT {
+class DrainIT extends OperatorIT {
 
-  OperatorTestSupport t;
-
-  @BeforeEach
-  void start() {
-    t = OperatorTestSupport.start();
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
-  }
 
   private SimWorker onlyWorker(String deployment, String version) {
     Pod pod = t.pods(deployment, p -> version(p).equals(version)).get(0);

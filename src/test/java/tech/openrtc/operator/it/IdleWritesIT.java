@@ -5,25 +5,12 @@ import static tech.openrtc.operator.it.OperatorTestSupport.deployment;
 
 import java.time.Duration;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.sim.RecordedCall;
 
 /** Invariant 5: with nothing changing, the operator writes nothing. */
-class IdleWritesIT {
+class IdleWritesIT extends OperatorIT {
 
-  OperatorTestSupport t;
-
-  @BeforeEach
-  void start() {
-    t = OperatorTestSupport.start();
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
-  }
 
   @Test
   void anIdleDeploymentCausesNoWritesOver30Seconds() throws Exception {

@@ -7,8 +7,6 @@ import static tech.openrtc.operator.it.OperatorTestSupport.deployment;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Duration;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.AnnotationInFlightSource;
@@ -18,19 +16,8 @@ import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.reconcile.Conditions;
 
 /** The mock server enforces no schema: every rule must hold in Java, and nothing is touched. */
-class InvalidSpecIT {
+class InvalidSpecIT extends OperatorIT {
 
-  OperatorTestSupport t;
-
-  @BeforeEach
-  void start() {
-    t = OperatorTestSupport.start();
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
-  }
 
   private void assertRejected(String name, Consumer<AgentDeployment> breakIt, String field) {
     AgentDeployment d = deployment(name, "v1", 2);

@@ -13,8 +13,6 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.AgentOperator;
 import tech.openrtc.operator.api.AgentDeployment;
@@ -27,19 +25,8 @@ import tech.openrtc.operator.membership.SigningKeyStore;
 import tech.openrtc.operator.sim.RecordedCall;
 
 /** Signed version credentials and the membership ConfigMap, on the simulated cluster. */
-class MembershipIT {
+class MembershipIT extends OperatorIT {
 
-  OperatorTestSupport t;
-
-  @BeforeEach
-  void start() {
-    t = OperatorTestSupport.start();
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
-  }
 
   private String token(String deployment, String revision) {
     Secret s = t.user.secrets().inNamespace(NS).withName(CredentialManager.secretName(deployment, revision)).get();

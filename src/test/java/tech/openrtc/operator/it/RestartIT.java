@@ -8,27 +8,14 @@ import static tech.openrtc.operator.it.OperatorTestSupport.version;
 
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.sim.CallGenerator;
 import tech.openrtc.operator.sim.CallProfile;
 
 /** Invariant 4: a fresh operator finishes a rollout from cluster state alone. */
-class RestartIT {
+class RestartIT extends OperatorIT {
 
-  OperatorTestSupport t;
-
-  @BeforeEach
-  void start() {
-    t = OperatorTestSupport.start();
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
-  }
 
   @Test
   void stoppedWhileDrainingAFreshOperatorFinishes() {

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.api.AgentDeployment;
@@ -23,20 +22,13 @@ import tech.openrtc.operator.sim.CallGenerator;
 import tech.openrtc.operator.sim.CallProfile;
 
 /** History, undo and the rollout commands, through the CLI classes the kubectl plugin runs. */
-class RolloutCommandsIT {
+class RolloutCommandsIT extends OperatorIT {
 
-  OperatorTestSupport t;
   CliRunner cli;
 
   @BeforeEach
-  void start() throws Exception {
-    t = OperatorTestSupport.start();
+  void startCli() throws Exception {
     cli = new CliRunner(t.sim);
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
   }
 
   private List<ControllerRevision> history(String name) {

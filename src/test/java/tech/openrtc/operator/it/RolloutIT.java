@@ -10,8 +10,6 @@ import static tech.openrtc.operator.it.OperatorTestSupport.version;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.Phase;
@@ -20,19 +18,8 @@ import tech.openrtc.operator.sim.CallGenerator;
 import tech.openrtc.operator.sim.CallProfile;
 
 /** Rollouts on the simulated cluster, each checked against the call ledger. */
-class RolloutIT {
+class RolloutIT extends OperatorIT {
 
-  OperatorTestSupport t;
-
-  @BeforeEach
-  void start() {
-    t = OperatorTestSupport.start();
-  }
-
-  @AfterEach
-  void stop() {
-    t.close();
-  }
 
   @Test
   void fullRolloutUnderSteadyCallsCutsNothing() {
