@@ -17,8 +17,10 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +28,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -63,10 +67,9 @@ import tech.openrtc.operator.pods.PodState;
 public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
 
   public static final String NAME = "agentdeployment";
-  private static final java.time.Duration CREATE_RETRY = java.time.Duration.ofSeconds(10);
+  private static final Duration CREATE_RETRY = Duration.ofSeconds(10);
   private static final Logger LOG = LoggerFactory.getLogger(AgentDeploymentReconciler.class);
 
-  private final KubernetesClient client;
   private final InFlightProber prober;
   private final Recorder recorder;
   private final PodActions podActions;
@@ -86,7 +89,6 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
 
   public AgentDeploymentReconciler(KubernetesClient client, InFlightProber prober, Recorder recorder,
       SigningKeyStore signingKeys, Clock clock) {
-    this.client = client;
     this.signingKeys = signingKeys;
     this.credentials = new CredentialManager(client);
     this.membership = new MembershipPublisher(client);
@@ -253,9 +255,9 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
           observed, plan, readings, replicaFailure(observed, createFailure), now));
       return UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(CREATE_RETRY);
     }
-    java.time.Duration requeue = plan.requeueAfter();
+    Duration requeue = plan.requeueAfter();
     if (renewal.isPresent()) {
-      java.time.Duration untilRenewal = java.time.Duration.between(now, renewal.get()).plusSeconds(1);
+      Duration untilRenewal = Duration.between(now, renewal.get()).plusSeconds(1);
       requeue = requeue == null || untilRenewal.compareTo(requeue) < 0 ? untilRenewal : requeue;
     }
     return requeue == null ? UpdateControl.noUpdate() : UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(requeue);
@@ -265,7 +267,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
   private Optional<Instant> syncMembership(AgentDeployment resource, Context<AgentDeployment> context, EffectiveSpec spec,
       String target, String activeVersion, Observation observed, Plan plan, Instant now) {
     SigningKeySet keys = signingKeys.keys();
-    Map<String, String> live = new java.util.TreeMap<>();
+    Map<String, String> live = new TreeMap<>();
     live.put(target, spec.version());
     if (plan.activeRevision() != null && activeVersion != null) {
       live.put(plan.activeRevision(), activeVersion);
@@ -277,10 +279,10 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     });
     String audience = spec.agentName() != null ? spec.agentName() : resource.getMetadata().getName();
     Optional<Instant> renewal = credentials.sync(resource, live, context.getSecondaryResources(Secret.class),
-        java.time.Duration.ofSeconds(spec.credentialTtlSeconds()), audience, keys, now);
+        Duration.ofSeconds(spec.credentialTtlSeconds()), audience, keys, now);
 
-    Set<Membership.Member> draining = new java.util.TreeSet<>(
-        java.util.Comparator.comparing(Membership.Member::revision));
+    Set<Membership.Member> draining = new TreeSet<>(
+        Comparator.comparing(Membership.Member::revision));
     Set<PodState> drainingPods = new HashSet<>(observed.drainingPods());
     drainingPods.addAll(observed.terminatingPods());
     plan.drains().forEach(d -> drainingPods.add(d.pod()));
@@ -419,7 +421,14 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
       return UpdateControl.noUpdate();
     }
     rollbackReasons.put(resource.getMetadata().getUid(), "requested by annotation " + Names.ANNOTATION_ROLLBACK_TO + "=" + value);
-    history.rollback(resource, to.get(), Names.ANNOTATION_ROLLBACK_TO);
+    try {
+      history.rollback(resource, to.get(), Names.ANNOTATION_ROLLBACK_TO);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 422) {
+        throw e;
+      }
+      // The annotation is already gone: this view predates the rollback we wrote.
+    }
     return UpdateControl.noUpdate();
   }
 
