@@ -49,8 +49,26 @@ public class SigningKeyStore {
     return k;
   }
 
-  /** Loads the key set, creating, rotating or pruning it as needed; writes the Secret only on change. */
+  /**
+   * Loads the key set, creating, rotating or pruning it as needed; writes the Secret only on
+   * change. When the Secret cannot be read or written (no such namespace, no permission there),
+   * the operator keeps working with keys held in memory and tries again on the next sync; a
+   * later operator then re-signs every credential with its own key.
+   */
   public synchronized SigningKeySet sync(boolean rotate, Instant now) {
+    try {
+      return syncSecret(rotate, now);
+    } catch (KubernetesClientException e) {
+      if (keys == null || rotate) {
+        keys = keys == null ? SigningKeySet.create(now) : keys.rotated(now);
+      }
+      LOG.warn("signing keys kept in memory: Secret {}/{} not usable (HTTP {}): set OPERATOR_NAMESPACE to a"
+          + " namespace the operator may write Secrets in", namespace, SECRET_NAME, e.getCode());
+      return keys;
+    }
+  }
+
+  private SigningKeySet syncSecret(boolean rotate, Instant now) {
     Secret secret = client.secrets().inNamespace(namespace).withName(SECRET_NAME).get();
     if (secret == null) {
       SigningKeySet created = SigningKeySet.create(now);
