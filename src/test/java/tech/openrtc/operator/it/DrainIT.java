@@ -49,6 +49,8 @@ class DrainIT extends OperatorIT {
       return s.getStatus().getPhase() == Phase.Draining && Integer.valueOf(1).equals(s.getStatus().getDrainingCalls());
     });
     old.setFault(Fault.REFUSE);
+    await().atMost(Duration.ofSeconds(5)).until(() -> t.user.pods().inNamespace(NS).withName(old.podName()).get()
+        .getMetadata().getAnnotations().containsKey(Names.ANNOTATION_DRAIN_DEADLINE));
     Pod drained = t.user.pods().inNamespace(NS).withName(old.podName()).get();
     Instant deadline = Instant.parse(drained.getMetadata().getAnnotations().get(Names.ANNOTATION_DRAIN_DEADLINE));
 

@@ -125,6 +125,7 @@ class RolloutIT extends OperatorIT {
     t.setVersion("two", "v3");
     await().atMost(Duration.ofSeconds(10)).until(() -> t.get("two").getStatus().getVersions().stream()
         .filter(v -> v.getRole() == Role.Draining).count() == 2);
+    await().atMost(Duration.ofSeconds(5)).until(() -> t.pods("two", OperatorTestSupport::draining).size() == 2);
     List<Pod> drainingPods = t.pods("two", OperatorTestSupport::draining);
     assertThat(drainingPods).extracting(OperatorTestSupport::version).containsExactlyInAnyOrder("v1", "v2");
 
