@@ -19,6 +19,15 @@ public final class InFlightParser {
    * float ({@code 3.0}). Anything else is unknown.
    */
   public static InFlight fromWorkerJson(String body, String field) {
+    return fromWorkerJson(body, field, null);
+  }
+
+  /**
+   * As {@link #fromWorkerJson(String, String)}, and when the answer names an {@code agent_name}
+   * other than {@code expectedAgent} the count is unknown: another worker answered at that
+   * address (an IP reused after the pod's own worker went away), so its 0 says nothing.
+   */
+  public static InFlight fromWorkerJson(String body, String field, String expectedAgent) {
     JsonNode root;
     try {
       root = MAPPER.readTree(body);
@@ -27,6 +36,11 @@ public final class InFlightParser {
     }
     if (root == null || !root.isObject()) {
       return InFlight.unknown("not a JSON object");
+    }
+    JsonNode agent = root.get("agent_name");
+    if (expectedAgent != null && agent != null && agent.isTextual() && !agent.asText().isEmpty()
+        && !expectedAgent.equals(agent.asText())) {
+      return InFlight.unknown("answered by agent \"" + agent.asText() + "\", not \"" + expectedAgent + "\"");
     }
     JsonNode value = root.get(field);
     if (value == null || value.isNull()) {

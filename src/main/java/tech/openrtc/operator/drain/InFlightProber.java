@@ -86,7 +86,7 @@ public class InFlightProber implements AutoCloseable {
     requests.incrementAndGet();
     return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
         .thenApply(response -> response.statusCode() / 100 == 2
-            ? InFlightParser.fromWorkerJson(response.body(), spec.httpField())
+            ? InFlightParser.fromWorkerJson(response.body(), spec.httpField(), spec.agentName())
             : InFlight.unknown("HTTP " + response.statusCode()))
         .exceptionally(e -> InFlight.unknown(rootMessage(e)));
   }

@@ -109,4 +109,16 @@ class InFlightParserTest {
     assertThat(InFlight.unknown("x").value()).isEmpty();
     assertThat(InFlight.unknown("refused")).hasToString("unknown (refused)");
   }
+
+  @org.junit.jupiter.api.Test
+  void anAnswerFromAnotherAgentIsUnknownNotZero() {
+    assertThat(InFlightParser.fromWorkerJson("{\"agent_name\": \"billing\", \"active_jobs\": 0}", FIELD, "support").known())
+        .isFalse();
+    assertThat(InFlightParser.fromWorkerJson("{\"agent_name\": \"support\", \"active_jobs\": 0}", FIELD, "support").count())
+        .isZero();
+    assertThat(InFlightParser.fromWorkerJson("{\"active_jobs\": 2}", FIELD, "support").count())
+        .as("no agent_name in the answer: nothing to compare").isEqualTo(2);
+    assertThat(InFlightParser.fromWorkerJson("{\"agent_name\": \"billing\", \"active_jobs\": 0}", FIELD, null).count())
+        .as("no agentName in the spec: nothing to compare").isZero();
+  }
 }
