@@ -178,12 +178,7 @@ public class RolloutCommand {
   static class Pause extends AgentCommand {
     @Override
     int run(KubernetesClient client, String namespace, AgentDeployment d) {
-      if (Boolean.TRUE.equals(d.getSpec().getPaused())) {
-        return fail(KIND + " \"" + name + "\" is already paused");
-      }
-      mergePatch(client, d, Map.of("spec", Map.of("paused", true)));
-      say(KIND + "/" + name + " paused");
-      return 0;
+      return setPaused(this, client, d, true);
     }
   }
 
@@ -191,13 +186,17 @@ public class RolloutCommand {
   static class Resume extends AgentCommand {
     @Override
     int run(KubernetesClient client, String namespace, AgentDeployment d) {
-      if (!Boolean.TRUE.equals(d.getSpec().getPaused())) {
-        return fail(KIND + " \"" + name + "\" is not paused");
-      }
-      mergePatch(client, d, Map.of("spec", Map.of("paused", false)));
-      say(KIND + "/" + name + " resumed");
-      return 0;
+      return setPaused(this, client, d, false);
     }
+  }
+
+  private static int setPaused(AgentCommand command, KubernetesClient client, AgentDeployment d, boolean paused) {
+    if (Boolean.TRUE.equals(d.getSpec().getPaused()) == paused) {
+      return command.fail(AgentCommand.KIND + " \"" + command.name + "\" is " + (paused ? "already paused" : "not paused"));
+    }
+    mergePatch(client, d, Map.of("spec", Map.of("paused", paused)));
+    command.say(AgentCommand.KIND + "/" + command.name + (paused ? " paused" : " resumed"));
+    return 0;
   }
 
   @Command(name = "restart", mixinStandardHelpOptions = true,

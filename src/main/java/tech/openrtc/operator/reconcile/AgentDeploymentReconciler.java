@@ -102,38 +102,25 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
 
   @Override
   public List<EventSource<?, AgentDeployment>> prepareEventSources(EventSourceContext<AgentDeployment> context) {
-    // Pods map to their AgentDeployment by label, not owner reference: a pod someone recreated
-    // from an old manifest is still ours to drain.
-    var pods = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Pod.class, AgentDeployment.class)
-            .withName("pods")
+    // Everything the operator owns maps to its AgentDeployment by label, not owner reference: a
+    // pod someone recreated from an old manifest is still ours to drain, and a deleted credential
+    // or membership ConfigMap brings a reconcile that restores it.
+    return List.of(
+        labelled(Pod.class, "pods", context),
+        labelled(ControllerRevision.class, "controllerrevisions", context),
+        labelled(Secret.class, "secrets", context),
+        labelled(ConfigMap.class, "configmaps", context));
+  }
+
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> EventSource<R, AgentDeployment> labelled(
+      Class<R> kind, String name, EventSourceContext<AgentDeployment> context) {
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(kind, AgentDeployment.class)
+            .withName(name)
             .withLabelSelector(Names.LABEL_DEPLOYMENT)
             .withSecondaryToPrimaryMapper(AgentDeploymentReconciler::byDeploymentLabel)
             .build(),
         context);
-    var revisions = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(ControllerRevision.class, AgentDeployment.class)
-            .withName("controllerrevisions")
-            .withLabelSelector(Names.LABEL_DEPLOYMENT)
-            .withSecondaryToPrimaryMapper(AgentDeploymentReconciler::byDeploymentLabel)
-            .build(),
-        context);
-    // Credentials and membership are the operator's too: deleting one brings it back.
-    var secrets = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Secret.class, AgentDeployment.class)
-            .withName("secrets")
-            .withLabelSelector(Names.LABEL_DEPLOYMENT)
-            .withSecondaryToPrimaryMapper(AgentDeploymentReconciler::byDeploymentLabel)
-            .build(),
-        context);
-    var configMaps = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(ConfigMap.class, AgentDeployment.class)
-            .withName("configmaps")
-            .withLabelSelector(Names.LABEL_DEPLOYMENT)
-            .withSecondaryToPrimaryMapper(AgentDeploymentReconciler::byDeploymentLabel)
-            .build(),
-        context);
-    return List.of(pods, revisions, secrets, configMaps);
   }
 
   private static Set<ResourceID> byDeploymentLabel(io.fabric8.kubernetes.api.model.HasMetadata r) {
