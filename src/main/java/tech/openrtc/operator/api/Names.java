@@ -39,4 +39,10 @@ public final class Names {
   public static final String CREDENTIAL_DIR = "/var/run/openrtc/credential";
   public static final String CREDENTIAL_FILE = CREDENTIAL_DIR + "/token";
   public static final String MEMBERSHIP_DIR = "/etc/openrtc/membership";
+
+  /** Participant attributes a worker sets on its LiveKit agent participant when it accepts a job. */
+  public static final String LIVEKIT_ATTR_VERSION = "openrtc.version";
+  public static final String LIVEKIT_ATTR_POD = "openrtc.pod";
+  /** Set by livekit-agents itself on every agent participant. */
+  public static final String LIVEKIT_ATTR_AGENT_NAME = "lk.agent.name";
 }

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import tech.openrtc.operator.pods.PodState;
 import tech.openrtc.operator.reconcile.EffectiveSpec;
+import tech.openrtc.operator.reconcile.InFlightSource;
 
 /**
  * Reads in-flight counts of many pods at once. HTTP probes run concurrently, each bounded by a
@@ -38,11 +39,29 @@ public class InFlightProber implements AutoCloseable {
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
 
-  /** One reading per pod name. */
+  private final LiveKitCounter liveKit = new LiveKitCounter();
+
+  /** One reading per pod name, for sources that need no LiveKit server. */
   public Map<String, InFlight> probe(Collection<PodState> pods, EffectiveSpec spec) {
+    return probe(pods, spec, LiveKitAccess.none());
+  }
+
+  /**
+   * One reading per pod name. With the livekit source, the server is read once for all the pods
+   * (one ListRooms per call of this method), and without credentials every reading is unknown.
+   */
+  public Map<String, InFlight> probe(Collection<PodState> pods, EffectiveSpec spec, LiveKitAccess liveKitAccess) {
+    LiveKitCounts counts = null;
+    if (spec.inFlightSource() == InFlightSource.LIVEKIT && !pods.isEmpty()) {
+      counts = liveKitAccess.available()
+          ? liveKit.count(liveKitAccess.credentials(), spec.agentName())
+          : LiveKitCounts.failed(liveKitAccess.unavailable());
+    }
     Map<String, CompletableFuture<InFlight>> pending = new HashMap<>();
     for (PodState pod : pods) {
-      pending.put(pod.name(), read(pod, spec));
+      pending.put(pod.name(), counts != null
+          ? CompletableFuture.completedFuture(counts.forPod(pod.name(), pod.version()))
+          : read(pod, spec));
     }
     Map<String, InFlight> readings = new HashMap<>();
     long deadline = System.nanoTime() + REQUEST_TIMEOUT.plusMillis(500).toNanos();
@@ -107,8 +126,14 @@ public class InFlightProber implements AutoCloseable {
     return errors.get();
   }
 
+  /** The LiveKit reader (its request counts). */
+  public LiveKitCounter liveKit() {
+    return liveKit;
+  }
+
   @Override
   public void close() {
+    liveKit.close();
     executor.shutdownNow();
   }
 }

@@ -42,6 +42,7 @@ import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.audit.Recorder;
 import tech.openrtc.operator.drain.InFlight;
 import tech.openrtc.operator.drain.InFlightProber;
+import tech.openrtc.operator.drain.LiveKitAccess;
 import tech.openrtc.operator.history.HistoryKeeper;
 import tech.openrtc.operator.history.RevisionHistory;
 import tech.openrtc.operator.membership.CredentialManager;
@@ -78,6 +79,9 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
   private final SigningKeyStore signingKeys;
   private final CredentialManager credentials;
   private final MembershipPublisher membership;
+  private final LiveKitSecrets liveKitSecrets;
+  /** Per AgentDeployment uid: the last LiveKit credential problem logged, so it is logged once. */
+  private final Map<String, String> liveKitProblems = new ConcurrentHashMap<>();
   /** Per AgentDeployment uid: why the operator itself rolled the spec back, for the audit record. */
   private final Map<String, String> rollbackReasons = new ConcurrentHashMap<>();
   private final Clock clock;
@@ -92,6 +96,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     this.signingKeys = signingKeys;
     this.credentials = new CredentialManager(client);
     this.membership = new MembershipPublisher(client);
+    this.liveKitSecrets = new LiveKitSecrets(client);
     this.prober = prober;
     this.recorder = recorder;
     this.podActions = new PodActions(client);
@@ -162,7 +167,8 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
         .map(PodState::of)
         .collect(Collectors.toList());
     Observation observed = Observation.of(target, previous.getActiveRevision(), pods);
-    Map<String, InFlight> readings = prober.probe(observed.toProbe(spec.replicas()), spec);
+    LiveKitAccess liveKit = liveKit(resource);
+    Map<String, InFlight> readings = prober.probe(observed.toProbe(spec.replicas()), spec, liveKit);
     Map<String, Integer> lastKnown = lastKnownInFlight.computeIfAbsent(uid, k -> new ConcurrentHashMap<>());
     lastKnown.keySet().retainAll(pods.stream().map(PodState::name).collect(Collectors.toSet()));
     readings.forEach((pod, r) -> {
@@ -202,8 +208,8 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
 
     String activeVersion = activeVersion(plan.activeRevision(), target, spec, previous, observed, activeTemplate);
     String failure = replicaFailure(observed, createFailures.get(uid));
-    AgentDeploymentStatus status = StatusAggregator.status(
-        resource, spec, target, activeVersion, observed, plan, readings, failure, now);
+    AgentDeploymentStatus status = StatusAggregator.withLiveKit(StatusAggregator.status(
+        resource, spec, target, activeVersion, observed, plan, readings, failure, now), resource, liveKit, now);
 
     boolean newTarget = !target.equals(previous.getTargetRevision());
     if (newTarget || RevisionHistory.find(revisions, target).isEmpty()) {
@@ -238,8 +244,9 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     String createFailure = createFailures.get(uid);
     if (createFailure != null && !plan.creates().isEmpty()) {
       // Report it now (quota, admission, ...) and try again soon.
-      statusWriter.writeIfChanged(resource, StatusAggregator.status(resource, spec, target, activeVersion,
-          observed, plan, readings, replicaFailure(observed, createFailure), now));
+      statusWriter.writeIfChanged(resource, StatusAggregator.withLiveKit(StatusAggregator.status(resource, spec,
+          target, activeVersion, observed, plan, readings, replicaFailure(observed, createFailure), now),
+          resource, liveKit, now));
       return UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(CREATE_RETRY);
     }
     Duration requeue = plan.requeueAfter();
@@ -248,6 +255,20 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
       requeue = requeue == null || untilRenewal.compareTo(requeue) < 0 ? untilRenewal : requeue;
     }
     return requeue == null ? UpdateControl.noUpdate() : UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(requeue);
+  }
+
+  /** spec.livekit resolved from its Secret; a problem is logged once per change (never a value). */
+  private LiveKitAccess liveKit(AgentDeployment resource) {
+    LiveKitAccess access = liveKitSecrets.resolve(resource);
+    String uid = resource.getMetadata().getUid();
+    if (resource.getSpec().getLivekit() != null && !access.available()) {
+      if (!access.unavailable().equals(liveKitProblems.put(uid, access.unavailable()))) {
+        LOG.warn("{}: LiveKit unavailable: {}", resource.key(), access.unavailable());
+      }
+    } else {
+      liveKitProblems.remove(uid);
+    }
+    return access;
   }
 
   /** Credentials for every live revision, and the membership ConfigMap. Writes only what changed. */

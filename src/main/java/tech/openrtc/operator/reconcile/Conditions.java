@@ -18,6 +18,7 @@ public final class Conditions {
   public static final String DRAINING = "Draining";
   public static final String INVALID_SPEC = "InvalidSpec";
   public static final String REPLICA_FAILURE = "ReplicaFailure";
+  public static final String LIVEKIT_UNAVAILABLE = "LiveKitUnavailable";
 
   private final List<Condition> previous;
   private final Long generation;

@@ -17,6 +17,7 @@ import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.api.Role;
 import tech.openrtc.operator.api.VersionStatus;
 import tech.openrtc.operator.drain.InFlight;
+import tech.openrtc.operator.drain.LiveKitAccess;
 import tech.openrtc.operator.pods.PodState;
 
 /** Builds the status a reconcile reports: the observed pods as they stand once the plan is carried out. */
@@ -125,6 +126,30 @@ public final class StatusAggregator {
   }
 
   /** The status written for a spec that failed validation: the rest of the status is left as it was. */
+  /**
+   * Adds {@code LiveKitUnavailable} when {@code spec.livekit} is set: True with the reason the
+   * credentials could not be resolved (no secret value in it), False once they are.
+   */
+  public static AgentDeploymentStatus withLiveKit(AgentDeploymentStatus s, AgentDeployment resource,
+      LiveKitAccess liveKit, Instant now) {
+    boolean configured = resource.getSpec().getLivekit() != null;
+    if (!configured && Conditions.find(s.getConditions(), Conditions.LIVEKIT_UNAVAILABLE) == null) {
+      return s;
+    }
+    Conditions conditions = new Conditions(s.getConditions(), resource.getMetadata().getGeneration(), now);
+    if (!configured) {
+      conditions.set(Conditions.LIVEKIT_UNAVAILABLE, false, "NotConfigured", "spec.livekit is not set");
+    } else if (liveKit.available()) {
+      conditions.set(Conditions.LIVEKIT_UNAVAILABLE, false, "CredentialsResolved",
+          "LiveKit credentials read from Secret " + resource.getSpec().getLivekit().getSecretRef().getName());
+    } else {
+      conditions.set(Conditions.LIVEKIT_UNAVAILABLE, true, "SecretUnavailable",
+          liveKit.unavailable() + "; LiveKit in-flight readings are unknown, draining pods are kept");
+    }
+    s.setConditions(conditions.build());
+    return s;
+  }
+
   public static AgentDeploymentStatus invalid(AgentDeployment resource, List<String> errors, Instant now) {
     AgentDeploymentStatus previous = Objects.requireNonNullElseGet(resource.getStatus(), AgentDeploymentStatus::new);
     AgentDeploymentStatus s = copy(previous);

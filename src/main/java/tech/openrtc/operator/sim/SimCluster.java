@@ -65,6 +65,7 @@ public final class SimCluster implements AutoCloseable {
   private final KubernetesMockServer server;
   private final List<KubernetesClient> clients = new CopyOnWriteArrayList<>();
   private final List<CallGenerator> generators = new CopyOnWriteArrayList<>();
+  private final List<FakeLiveKitServer> liveKitServers = new CopyOnWriteArrayList<>();
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile String masterUrl;
   private volatile SimKubelet kubelet;
@@ -214,6 +215,16 @@ public final class SimCluster implements AutoCloseable {
     return generator;
   }
 
+  /**
+   * Starts a fake LiveKit server (RoomService over Twirp on 127.0.0.1) whose rooms are this
+   * cluster's live calls, accepting tokens for the given API key and secret. Closed with the sim.
+   */
+  public FakeLiveKitServer liveKit(String apiKey, String apiSecret) {
+    FakeLiveKitServer server = new FakeLiveKitServer(ledger, kubelet, apiKey, apiSecret);
+    liveKitServers.add(server);
+    return server;
+  }
+
   /** Stops generators, workers, the kubelet, every client handed out, and the API server. */
   @Override
   public void close() {
@@ -222,6 +233,7 @@ public final class SimCluster implements AutoCloseable {
     }
     rt.closing = true;
     generators.forEach(CallGenerator::stop);
+    liveKitServers.forEach(FakeLiveKitServer::close);
     if (kubelet != null) {
       kubelet.close();
     }

@@ -1,0 +1,188 @@
+package tech.openrtc.operator.drain;
+
+import io.livekit.server.RoomServiceClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import livekit.LivekitModels.ParticipantInfo;
+import livekit.LivekitModels.Room;
+import okhttp3.OkHttpClient;
+import retrofit2.Call;
+import retrofit2.Response;
+import tech.openrtc.operator.api.Names;
+
+/**
+ * Counts an AgentDeployment's live calls on its LiveKit server with the SDK's
+ * {@link RoomServiceClient}: one ListRooms per poll, then ListParticipants (concurrently) only for
+ * rooms with participants. Every call is bounded by a short timeout; any error, timeout or
+ * unreadable answer makes the whole poll unknown, never 0.
+ */
+public class LiveKitCounter implements AutoCloseable {
+
+  static final Duration CONNECT_TIMEOUT = Duration.ofMillis(1000);
+  static final Duration CALL_TIMEOUT = Duration.ofMillis(2000);
+  /** Bound on one whole poll (ListRooms, then the ListParticipants calls in parallel). */
+  static final Duration POLL_TIMEOUT = CALL_TIMEOUT.multipliedBy(2).plusMillis(500);
+  private static final int MAX_CLIENTS = 64;
+
+  private final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+    Thread t = new Thread(r, "livekit-count");
+    t.setDaemon(true);
+    return t;
+  });
+  private final OkHttpClient http = new OkHttpClient.Builder()
+      .connectTimeout(CONNECT_TIMEOUT)
+      .readTimeout(CALL_TIMEOUT)
+      .writeTimeout(CALL_TIMEOUT)
+      .callTimeout(CALL_TIMEOUT)
+      .retryOnConnectionFailure(false)
+      .build();
+  private final Map<LiveKitCredentials, RoomServiceClient> clients = new ConcurrentHashMap<>();
+  private final AtomicLong listRooms = new AtomicLong();
+  private final AtomicLong listParticipants = new AtomicLong();
+  private final AtomicLong errors = new AtomicLong();
+
+  /**
+   * The agents of {@code agentName} (any agent when null) that name a version, per pod and per
+   * version.
+   */
+  public LiveKitCounts count(LiveKitCredentials credentials, String agentName) {
+    long deadline = System.nanoTime() + POLL_TIMEOUT.toNanos();
+    try {
+      RoomServiceClient client = client(credentials);
+      listRooms.incrementAndGet();
+      List<Room> rooms = execute(client.listRooms(), "ListRooms");
+      List<Room> occupied = rooms.stream().filter(r -> r.getNumParticipants() > 0).toList();
+      List<CompletableFuture<List<ParticipantInfo>>> pending = new ArrayList<>();
+      List<Call<List<ParticipantInfo>>> calls = new ArrayList<>();
+      for (Room room : occupied) {
+        Call<List<ParticipantInfo>> call = client.listParticipants(room.getName());
+        calls.add(call);
+        listParticipants.incrementAndGet();
+        pending.add(CompletableFuture.supplyAsync(() -> participants(call, room.getName()), executor));
+      }
+      Map<String, Integer> byPod = new HashMap<>();
+      Map<String, Integer> byVersion = new HashMap<>();
+      Map<String, Integer> unattributed = new HashMap<>();
+      try {
+        for (CompletableFuture<List<ParticipantInfo>> future : pending) {
+          long left = Math.max(0, deadline - System.nanoTime());
+          for (ParticipantInfo p : future.get(left, TimeUnit.NANOSECONDS)) {
+            if (!ours(p, agentName)) {
+              continue;
+            }
+            String version = p.getAttributesMap().get(Names.LIVEKIT_ATTR_VERSION);
+            String pod = p.getAttributesMap().get(Names.LIVEKIT_ATTR_POD);
+            byVersion.merge(version, 1, Integer::sum);
+            if (pod == null || pod.isBlank()) {
+              unattributed.merge(version, 1, Integer::sum);
+            } else {
+              byPod.merge(pod, 1, Integer::sum);
+            }
+          }
+        }
+      } finally {
+        calls.forEach(Call::cancel);
+      }
+      return new LiveKitCounts(null, Map.copyOf(byPod), Map.copyOf(byVersion), Map.copyOf(unattributed),
+          rooms.size(), occupied.size());
+    } catch (java.util.concurrent.TimeoutException e) {
+      errors.incrementAndGet();
+      return LiveKitCounts.failed("timed out after " + POLL_TIMEOUT.toMillis() + " ms");
+    } catch (java.util.concurrent.ExecutionException e) {
+      errors.incrementAndGet();
+      return LiveKitCounts.failed(message(e.getCause()));
+    } catch (Exception e) {
+      errors.incrementAndGet();
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      return LiveKitCounts.failed(message(e));
+    }
+  }
+
+  /** An AGENT participant that names a version, of the given agent when one is named. */
+  static boolean ours(ParticipantInfo p, String agentName) {
+    if (p.getKind() != ParticipantInfo.Kind.AGENT) {
+      return false;
+    }
+    String version = p.getAttributesMap().get(Names.LIVEKIT_ATTR_VERSION);
+    if (version == null || version.isBlank()) {
+      return false;
+    }
+    return agentName == null || agentName.equals(p.getAttributesMap().get(Names.LIVEKIT_ATTR_AGENT_NAME));
+  }
+
+  private List<ParticipantInfo> participants(Call<List<ParticipantInfo>> call, String room) {
+    try {
+      Response<List<ParticipantInfo>> response = call.execute();
+      if (response.code() == 404) {
+        return List.of(); // the room finished since ListRooms: nobody is in it
+      }
+      return checked(response, "ListParticipants(" + room + ")");
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static <T> List<T> execute(Call<List<T>> call, String what) throws java.io.IOException {
+    return checked(call.execute(), what);
+  }
+
+  private static <T> List<T> checked(Response<List<T>> response, String what) {
+    if (!response.isSuccessful()) {
+      throw new IllegalStateException(what + ": HTTP " + response.code());
+    }
+    if (response.body() == null) {
+      throw new IllegalStateException(what + ": empty answer");
+    }
+    return response.body();
+  }
+
+  private RoomServiceClient client(LiveKitCredentials credentials) {
+    if (clients.size() > MAX_CLIENTS) {
+      clients.clear(); // rotated secrets leave old entries behind; rebuilding one is cheap
+    }
+    return clients.computeIfAbsent(credentials,
+        c -> RoomServiceClient.createClient(c.httpUrl(), c.apiKey(), c.apiSecret(), () -> http));
+  }
+
+  private static String message(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    if (t instanceof java.io.UncheckedIOException u && u.getCause() != null) {
+      t = u.getCause();
+    }
+    String m = t.getMessage();
+    return t instanceof IllegalStateException ? m : t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+
+  public long listRoomsSent() {
+    return listRooms.get();
+  }
+
+  public long listParticipantsSent() {
+    return listParticipants.get();
+  }
+
+  public long errors() {
+    return errors.get();
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    http.dispatcher().executorService().shutdown();
+    http.connectionPool().evictAll();
+  }
+}
