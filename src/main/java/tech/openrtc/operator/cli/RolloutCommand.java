@@ -41,6 +41,13 @@ public class RolloutCommand {
     return Revisions.hash(spec.version(), spec.template(), spec.agentName());
   }
 
+  /** The revision the spec names when it is not yet the active one (a rollout to promote or abort). */
+  static String unpromotedTarget(AgentDeployment d) {
+    String target = specRevision(d);
+    AgentDeploymentStatus s = d.getStatus();
+    return target == null || s == null || target.equals(s.getActiveRevision()) ? null : target;
+  }
+
   static List<ControllerRevision> history(KubernetesClient client, String namespace, String name) {
     return RevisionHistory.ordered(client.apps().controllerRevisions().inNamespace(namespace)
         .withLabel(Names.LABEL_DEPLOYMENT, name).list().getItems());
@@ -216,9 +223,8 @@ public class RolloutCommand {
   static class Promote extends AgentCommand {
     @Override
     int run(KubernetesClient client, String namespace, AgentDeployment d) {
-      String target = specRevision(d);
-      AgentDeploymentStatus s = d.getStatus();
-      if (target == null || s == null || target.equals(s.getActiveRevision())) {
+      String target = unpromotedTarget(d);
+      if (target == null) {
         return fail("nothing to promote: agentdeployment \"" + name + "\" has no rollout in progress");
       }
       mergePatch(client, d, Map.of("metadata", Map.of("annotations", Map.of(Names.ANNOTATION_PROMOTE, "true"))));
@@ -232,9 +238,8 @@ public class RolloutCommand {
   static class Abort extends AgentCommand {
     @Override
     int run(KubernetesClient client, String namespace, AgentDeployment d) {
-      String target = specRevision(d);
-      AgentDeploymentStatus s = d.getStatus();
-      if (target == null || s == null || target.equals(s.getActiveRevision())) {
+      String target = unpromotedTarget(d);
+      if (target == null) {
         return fail("nothing to abort: agentdeployment \"" + name + "\" has no unpromoted rollout"
             + " (a promoted version is undone with `rollout undo`)");
       }

@@ -83,11 +83,7 @@ public class HistoryKeeper {
       ops.add(Map.of("op", "remove", "path", "/spec/agentName"));
     }
     Map<String, String> current = d.getMetadata().getAnnotations() == null ? Map.of() : d.getMetadata().getAnnotations();
-    for (String key : removeAnnotations) {
-      if (current.containsKey(key)) {
-        ops.add(Map.of("op", "remove", "path", annotationPath(key)));
-      }
-    }
+    ops.addAll(removeOps(current, removeAnnotations));
     // The history then shows why the spec is what it is, as `kubectl rollout undo` does.
     String cause = cr.getMetadata().getAnnotations() == null ? null
         : cr.getMetadata().getAnnotations().get(Names.ANNOTATION_CHANGE_CAUSE);
@@ -105,12 +101,7 @@ public class HistoryKeeper {
   /** Removes command annotations from the AgentDeployment: one JSON patch, only the keys present. */
   public void clearAnnotations(AgentDeployment d, String... keys) {
     Map<String, String> current = d.getMetadata().getAnnotations() == null ? Map.of() : d.getMetadata().getAnnotations();
-    List<Map<String, Object>> ops = new ArrayList<>();
-    for (String key : keys) {
-      if (current.containsKey(key)) {
-        ops.add(Map.of("op", "remove", "path", annotationPath(key)));
-      }
-    }
+    List<Map<String, Object>> ops = removeOps(current, keys);
     if (ops.isEmpty()) {
       return;
     }
@@ -128,6 +119,17 @@ public class HistoryKeeper {
       left.remove(key);
     }
     d.getMetadata().setAnnotations(left);
+  }
+
+  /** JSON patch "remove" ops for those of {@code keys} present in {@code current}. */
+  private static List<Map<String, Object>> removeOps(Map<String, String> current, String... keys) {
+    List<Map<String, Object>> ops = new ArrayList<>();
+    for (String key : keys) {
+      if (current.containsKey(key)) {
+        ops.add(Map.of("op", "remove", "path", annotationPath(key)));
+      }
+    }
+    return ops;
   }
 
   /** A JSON pointer to an annotation: '~' and '/' in the key are escaped (RFC 6901). */
