@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.audit.Recorder;
 import tech.openrtc.operator.drain.InFlightProber;
+import tech.openrtc.operator.drain.LiveKitWebhooks;
 import tech.openrtc.operator.membership.SigningKeyStore;
 import tech.openrtc.operator.reconcile.AgentDeploymentReconciler;
 
@@ -29,6 +30,7 @@ public final class AgentOperator implements AutoCloseable {
 
   private final Operator operator;
   private final InFlightProber prober;
+  private final AgentDeploymentReconciler reconciler;
   private final HttpServer http;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final SigningKeyStore signingKeys;
@@ -39,9 +41,11 @@ public final class AgentOperator implements AutoCloseable {
   });
   public static final String DEFAULT_NAMESPACE = "openrtc-system";
 
-  private AgentOperator(Operator operator, InFlightProber prober, HttpServer http, SigningKeyStore signingKeys) {
+  private AgentOperator(Operator operator, AgentDeploymentReconciler reconciler, HttpServer http,
+      SigningKeyStore signingKeys) {
     this.operator = operator;
-    this.prober = prober;
+    this.reconciler = reconciler;
+    this.prober = reconciler.prober();
     this.http = http;
     this.signingKeys = signingKeys;
     // A rotation requested by annotating the Secret is picked up within a minute.
@@ -90,7 +94,7 @@ public final class AgentOperator implements AutoCloseable {
       }
     });
     HttpServer http = httpPort < 0 ? null : httpServer(httpPort);
-    AgentOperator running = new AgentOperator(operator, prober, http, signingKeys);
+    AgentOperator running = new AgentOperator(operator, reconciler, http, signingKeys);
     if (http != null) {
       running.routes();
       http.start();
@@ -125,6 +129,16 @@ public final class AgentOperator implements AutoCloseable {
         out.write(body);
       }
     });
+    http.createContext("/livekit/webhook", ex -> {
+      if (!"POST".equals(ex.getRequestMethod())) {
+        reply(ex, 405, "POST a LiveKit webhook here\n");
+        return;
+      }
+      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+      LiveKitWebhooks.Outcome outcome = reconciler.webhooks().receive(body,
+          ex.getRequestHeaders().getFirst("Authorization"), ex.getRemoteAddress().getAddress().getHostAddress());
+      reply(ex, outcome.status(), outcome.message() + "\n");
+    });
     http.createContext("/readyz", ex -> {
       boolean up = ready.get() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
       reply(ex, up ? 200 : 503, up ? "ready\n" : "not ready\n");
@@ -146,6 +160,10 @@ public final class AgentOperator implements AutoCloseable {
 
   public SigningKeyStore signingKeys() {
     return signingKeys;
+  }
+
+  public LiveKitWebhooks webhooks() {
+    return reconciler.webhooks();
   }
 
   public InFlightProber prober() {

@@ -28,6 +28,10 @@ public class Recorder {
   public static final String COMPLETED = "deployment.completed";
   public static final String ROLLED_BACK = "deployment.rolled_back";
   public static final String WORKER_REJECTED = "worker.rejected";
+  /** A worker's endpoint and LiveKit disagree about its calls for longer than two polls. */
+  public static final String SOURCES_DISAGREE = "worker.inflight_disagreement";
+  /** From a LiveKit webhook: which version's agent handled which room. Audit record only. */
+  public static final String CALL_HANDLED = "call.handled";
 
   public static final String ACTOR = "openrtc-operator";
 
@@ -45,6 +49,19 @@ public class Recorder {
   /** One step: {@code target} is the pod or the AgentDeployment the step acted on. */
   public void record(AgentDeployment d, String event, String target, String result, String version,
       String revision, boolean warning, String message, Map<String, Object> extra) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("deployment", d.key());
+    fields.put("message", message);
+    if (extra != null) {
+      fields.putAll(extra);
+    }
+    Instant now = audit(event, target, result, version, revision, fields);
+    event(d, event, warning, message, now);
+  }
+
+  /** An audit record without a Kubernetes Event (too frequent for the API server, e.g. one per call). */
+  public Instant audit(String event, String target, String result, String version, String revision,
+      Map<String, Object> extra) {
     Instant now = Instant.now();
     Map<String, Object> audit = new LinkedHashMap<>();
     audit.put("seq", seq.incrementAndGet());
@@ -55,8 +72,6 @@ public class Recorder {
     audit.put("result", result);
     audit.put("version", version);
     audit.put("revision", revision);
-    audit.put("deployment", d.key());
-    audit.put("message", message);
     if (extra != null) {
       audit.putAll(extra);
     }
@@ -65,7 +80,7 @@ public class Recorder {
     } catch (Exception e) {
       LOG.warn("audit record not written: {}", e.toString());
     }
-    event(d, event, warning, message, now);
+    return now;
   }
 
   private void event(AgentDeployment d, String reason, boolean warning, String message, Instant now) {

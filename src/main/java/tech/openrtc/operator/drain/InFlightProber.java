@@ -38,6 +38,7 @@ public class InFlightProber implements AutoCloseable {
       .build();
   private final AtomicLong requests = new AtomicLong();
   private final AtomicLong errors = new AtomicLong();
+  private final AtomicLong rounds = new AtomicLong();
 
   private final LiveKitCounter liveKit = new LiveKitCounter();
 
@@ -51,17 +52,20 @@ public class InFlightProber implements AutoCloseable {
    * (one ListRooms per call of this method), and without credentials every reading is unknown.
    */
   public Map<String, InFlight> probe(Collection<PodState> pods, EffectiveSpec spec, LiveKitAccess liveKitAccess) {
+    if (!pods.isEmpty()) {
+      rounds.incrementAndGet();
+    }
     LiveKitCounts counts = null;
-    if (spec.inFlightSource() == InFlightSource.LIVEKIT && !pods.isEmpty()) {
+    boolean readsLiveKit = spec.inFlightSource() == InFlightSource.LIVEKIT
+        || spec.inFlightSource() == InFlightSource.HTTP_AND_LIVEKIT;
+    if (readsLiveKit && !pods.isEmpty()) {
       counts = liveKitAccess.available()
           ? liveKit.count(liveKitAccess.credentials(), spec.agentName())
           : LiveKitCounts.failed(liveKitAccess.unavailable());
     }
     Map<String, CompletableFuture<InFlight>> pending = new HashMap<>();
     for (PodState pod : pods) {
-      pending.put(pod.name(), counts != null
-          ? CompletableFuture.completedFuture(counts.forPod(pod.name(), pod.version()))
-          : read(pod, spec));
+      pending.put(pod.name(), read(pod, spec, counts));
     }
     Map<String, InFlight> readings = new HashMap<>();
     long deadline = System.nanoTime() + REQUEST_TIMEOUT.plusMillis(500).toNanos();
@@ -82,17 +86,16 @@ public class InFlightProber implements AutoCloseable {
     return readings;
   }
 
-  private CompletableFuture<InFlight> read(PodState pod, EffectiveSpec spec) {
-    switch (spec.inFlightSource()) {
-      case ANNOTATION:
-        return CompletableFuture.completedFuture(InFlightParser.fromAnnotation(pod.inFlightAnnotation()));
-      case HTTP:
-      case HTTP_AND_LIVEKIT:
-        return httpGet(pod, spec);
-      default:
-        return CompletableFuture.completedFuture(
-            InFlight.unknown(spec.inFlightSource() + " source is not available in this operator build"));
-    }
+  private CompletableFuture<InFlight> read(PodState pod, EffectiveSpec spec, LiveKitCounts counts) {
+    return switch (spec.inFlightSource()) {
+      case ANNOTATION -> CompletableFuture.completedFuture(InFlightParser.fromAnnotation(pod.inFlightAnnotation()));
+      case HTTP -> httpGet(pod, spec);
+      case LIVEKIT -> CompletableFuture.completedFuture(counts.forPod(pod.name(), pod.version()));
+      case HTTP_AND_LIVEKIT -> {
+        InFlight liveKitReading = counts.forPod(pod.name(), pod.version());
+        yield httpGet(pod, spec).thenApply(http -> InFlight.crossChecked(http, liveKitReading));
+      }
+    };
   }
 
   private CompletableFuture<InFlight> httpGet(PodState pod, EffectiveSpec spec) {
@@ -124,6 +127,11 @@ public class InFlightProber implements AutoCloseable {
 
   public long errors() {
     return errors.get();
+  }
+
+  /** Calls of {@link #probe} that had pods to read: one per reconcile of a draining deployment. */
+  public long rounds() {
+    return rounds.get();
   }
 
   /** The LiveKit reader (its request counts). */

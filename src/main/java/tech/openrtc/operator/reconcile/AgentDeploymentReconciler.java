@@ -15,6 +15,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Clock;
 import java.time.Duration;
@@ -43,6 +44,7 @@ import tech.openrtc.operator.audit.Recorder;
 import tech.openrtc.operator.drain.InFlight;
 import tech.openrtc.operator.drain.InFlightProber;
 import tech.openrtc.operator.drain.LiveKitAccess;
+import tech.openrtc.operator.drain.LiveKitWebhooks;
 import tech.openrtc.operator.history.HistoryKeeper;
 import tech.openrtc.operator.history.RevisionHistory;
 import tech.openrtc.operator.membership.CredentialManager;
@@ -69,6 +71,8 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
 
   public static final String NAME = "agentdeployment";
   private static final Duration CREATE_RETRY = Duration.ofSeconds(10);
+  /** How often a deployment whose LiveKit Secret is missing or unreadable looks again. */
+  private static final Duration LIVEKIT_SECRET_RETRY = Duration.ofSeconds(30);
   private static final Logger LOG = LoggerFactory.getLogger(AgentDeploymentReconciler.class);
 
   private final InFlightProber prober;
@@ -80,6 +84,11 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
   private final CredentialManager credentials;
   private final MembershipPublisher membership;
   private final LiveKitSecrets liveKitSecrets;
+  private final LiveKitWebhooks webhooks;
+  /** Reconciles asked for by webhooks: a call ended, so a draining pod may be idle now. */
+  private final SimpleInboundEventSource<AgentDeployment> webhookEvents = new SimpleInboundEventSource<>("livekit-webhooks");
+  /** Per AgentDeployment uid: pods whose worker endpoint and LiveKit disagree (crossCheck). */
+  private final Map<String, SourceDisagreements> disagreements = new ConcurrentHashMap<>();
   /** Per AgentDeployment uid: the last LiveKit credential problem logged, so it is logged once. */
   private final Map<String, String> liveKitProblems = new ConcurrentHashMap<>();
   /** Per AgentDeployment uid: why the operator itself rolled the spec back, for the audit record. */
@@ -103,6 +112,15 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     this.statusWriter = new StatusWriter(client);
     this.history = new HistoryKeeper(client);
     this.clock = clock;
+    this.webhooks = new LiveKitWebhooks(
+        s -> webhookEvents.propagateEvent(new ResourceID(s.name(), s.namespace())),
+        this::auditHandledCall);
+  }
+
+  private void auditHandledCall(LiveKitWebhooks.Handled h) {
+    recorder.audit(Recorder.CALL_HANDLED, h.room(), "observed", h.version(), null, Recorder.extra(
+        "room", h.room(), "pod", h.pod(), "participant", h.participant(), "webhook", h.event(),
+        "deployments", h.deployments().stream().map(d -> d.namespace() + "/" + d.name()).sorted().toList()));
   }
 
   @Override
@@ -114,7 +132,8 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
         labelled(Pod.class, "pods", context),
         labelled(ControllerRevision.class, "controllerrevisions", context),
         labelled(Secret.class, "secrets", context),
-        labelled(ConfigMap.class, "configmaps", context));
+        labelled(ConfigMap.class, "configmaps", context),
+        webhookEvents);
   }
 
   private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> EventSource<R, AgentDeployment> labelled(
@@ -169,6 +188,10 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     Observation observed = Observation.of(target, previous.getActiveRevision(), pods);
     LiveKitAccess liveKit = liveKit(resource);
     Map<String, InFlight> readings = prober.probe(observed.toProbe(spec.replicas()), spec, liveKit);
+    List<SourceDisagreements.Lasting> disagreeing = spec.inFlightSource() == InFlightSource.HTTP_AND_LIVEKIT
+        ? disagreements.computeIfAbsent(uid, k -> new SourceDisagreements())
+            .observe(readings, now, spec.poll().multipliedBy(2))
+        : List.of();
     Map<String, Integer> lastKnown = lastKnownInFlight.computeIfAbsent(uid, k -> new ConcurrentHashMap<>());
     lastKnown.keySet().retainAll(pods.stream().map(PodState::name).collect(Collectors.toSet()));
     readings.forEach((pod, r) -> {
@@ -207,9 +230,10 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     }
 
     String activeVersion = activeVersion(plan.activeRevision(), target, spec, previous, observed, activeTemplate);
-    String failure = replicaFailure(observed, createFailures.get(uid));
-    AgentDeploymentStatus status = StatusAggregator.withLiveKit(StatusAggregator.status(
-        resource, spec, target, activeVersion, observed, plan, readings, failure, now), resource, liveKit, now);
+    java.util.function.Function<String, AgentDeploymentStatus> statusWith = failure -> StatusAggregator.withLiveKit(
+        StatusAggregator.status(resource, spec, target, activeVersion, observed, plan, readings, failure, now),
+        resource, spec, liveKit, disagreeing, now);
+    AgentDeploymentStatus status = statusWith.apply(replicaFailure(observed, createFailures.get(uid)));
 
     boolean newTarget = !target.equals(previous.getTargetRevision());
     if (newTarget || RevisionHistory.find(revisions, target).isEmpty()) {
@@ -236,6 +260,11 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     Optional<Instant> renewal = syncMembership(resource, context, spec, target, activeVersion, observed, plan, now);
 
     recordTransitions(resource, previous, status, plan, spec, target, observed);
+    recordDisagreements(resource, disagreeing, pods);
+    webhooks.update(new LiveKitWebhooks.Subscription(resource.getMetadata().getNamespace(),
+        resource.getMetadata().getName(), liveKit.credentials(), spec.agentName(),
+        // Only a deployment with pods to delete has a reason to look again when a call ends.
+        !observed.drainingPods().isEmpty() || !observed.terminatingPods().isEmpty() || !plan.drains().isEmpty()));
     act(resource, spec, plan, ops, targetTemplate, activeTemplate.orElse(null), now);
     if (promoteRequested && (plan.promoted() || !observed.rollingOut())) {
       history.clearAnnotations(resource, Names.ANNOTATION_PROMOTE);
@@ -244,17 +273,35 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     String createFailure = createFailures.get(uid);
     if (createFailure != null && !plan.creates().isEmpty()) {
       // Report it now (quota, admission, ...) and try again soon.
-      statusWriter.writeIfChanged(resource, StatusAggregator.withLiveKit(StatusAggregator.status(resource, spec,
-          target, activeVersion, observed, plan, readings, replicaFailure(observed, createFailure), now),
-          resource, liveKit, now));
+      statusWriter.writeIfChanged(resource, statusWith.apply(replicaFailure(observed, createFailure)));
       return UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(CREATE_RETRY);
     }
     Duration requeue = plan.requeueAfter();
+    if (resource.getSpec().getLivekit() != null && !liveKit.available()) {
+      // Secrets are not watched (that would cache every Secret in the cluster): look again soon.
+      requeue = requeue == null || LIVEKIT_SECRET_RETRY.compareTo(requeue) < 0 ? LIVEKIT_SECRET_RETRY : requeue;
+    }
     if (renewal.isPresent()) {
       Duration untilRenewal = Duration.between(now, renewal.get()).plusSeconds(1);
       requeue = requeue == null || untilRenewal.compareTo(requeue) < 0 ? untilRenewal : requeue;
     }
     return requeue == null ? UpdateControl.noUpdate() : UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(requeue);
+  }
+
+  /** A Warning event and audit record the first time a disagreement outlasts two polls. */
+  private void recordDisagreements(AgentDeployment resource, List<SourceDisagreements.Lasting> disagreeing,
+      List<PodState> pods) {
+    for (SourceDisagreements.Lasting d : disagreeing) {
+      if (!d.firstReport()) {
+        continue;
+      }
+      PodState pod = pods.stream().filter(p -> p.name().equals(d.pod())).findFirst().orElse(null);
+      recorder.record(resource, Recorder.SOURCES_DISAGREE, resource.getMetadata().getNamespace() + "/" + d.pod(),
+          "kept", pod == null ? null : pod.version(), pod == null ? null : pod.revision(), true,
+          "In-flight sources disagree on pod " + d.pod() + " since " + Times.format(d.since()) + ": " + d.detail()
+              + "; the pod is kept until both read 0 or its drain deadline",
+          Recorder.extra("pod", d.pod(), "detail", d.detail()));
+    }
   }
 
   /** spec.livekit resolved from its Secret; a problem is logged once per change (never a value). */
@@ -463,5 +510,9 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
 
   public InFlightProber prober() {
     return prober;
+  }
+
+  public LiveKitWebhooks webhooks() {
+    return webhooks;
   }
 }

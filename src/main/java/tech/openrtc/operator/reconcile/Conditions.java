@@ -19,6 +19,7 @@ public final class Conditions {
   public static final String INVALID_SPEC = "InvalidSpec";
   public static final String REPLICA_FAILURE = "ReplicaFailure";
   public static final String LIVEKIT_UNAVAILABLE = "LiveKitUnavailable";
+  public static final String SOURCES_DISAGREE = "InFlightSourcesDisagree";
 
   private final List<Condition> previous;
   private final Long generation;

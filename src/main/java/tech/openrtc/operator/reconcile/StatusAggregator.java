@@ -130,21 +130,41 @@ public final class StatusAggregator {
    * Adds {@code LiveKitUnavailable} when {@code spec.livekit} is set: True with the reason the
    * credentials could not be resolved (no secret value in it), False once they are.
    */
-  public static AgentDeploymentStatus withLiveKit(AgentDeploymentStatus s, AgentDeployment resource,
-      LiveKitAccess liveKit, Instant now) {
+  /**
+   * The LiveKit conditions: {@code LiveKitUnavailable} while spec.livekit is set, and with
+   * crossCheck {@code InFlightSourcesDisagree} naming every pod whose two sources have disagreed
+   * about it being idle for longer than two polls.
+   */
+  public static AgentDeploymentStatus withLiveKit(AgentDeploymentStatus s, AgentDeployment resource, EffectiveSpec spec,
+      LiveKitAccess liveKit, List<SourceDisagreements.Lasting> disagreements, Instant now) {
     boolean configured = resource.getSpec().getLivekit() != null;
-    if (!configured && Conditions.find(s.getConditions(), Conditions.LIVEKIT_UNAVAILABLE) == null) {
+    boolean crossCheck = spec.inFlightSource() == InFlightSource.HTTP_AND_LIVEKIT;
+    boolean hadLiveKit = Conditions.find(s.getConditions(), Conditions.LIVEKIT_UNAVAILABLE) != null;
+    boolean hadCrossCheck = Conditions.find(s.getConditions(), Conditions.SOURCES_DISAGREE) != null;
+    if (!configured && !crossCheck && !hadLiveKit && !hadCrossCheck) {
       return s;
     }
     Conditions conditions = new Conditions(s.getConditions(), resource.getMetadata().getGeneration(), now);
     if (!configured) {
-      conditions.set(Conditions.LIVEKIT_UNAVAILABLE, false, "NotConfigured", "spec.livekit is not set");
+      if (hadLiveKit) {
+        conditions.set(Conditions.LIVEKIT_UNAVAILABLE, false, "NotConfigured", "spec.livekit is not set");
+      }
     } else if (liveKit.available()) {
       conditions.set(Conditions.LIVEKIT_UNAVAILABLE, false, "CredentialsResolved",
           "LiveKit credentials read from Secret " + resource.getSpec().getLivekit().getSecretRef().getName());
     } else {
       conditions.set(Conditions.LIVEKIT_UNAVAILABLE, true, "SecretUnavailable",
           liveKit.unavailable() + "; LiveKit in-flight readings are unknown, draining pods are kept");
+    }
+    if (!disagreements.isEmpty()) {
+      conditions.set(Conditions.SOURCES_DISAGREE, true, "WorkerMisreports", disagreements.stream()
+          .map(d -> "pod " + d.pod() + ": " + d.detail() + " since " + Times.format(d.since()))
+          .collect(Collectors.joining("; ")) + "; such a pod is kept until both read 0 or its drain deadline");
+    } else if (crossCheck) {
+      conditions.set(Conditions.SOURCES_DISAGREE, false, "SourcesAgree",
+          "the worker endpoints and LiveKit agree on which pods are idle");
+    } else if (hadCrossCheck) {
+      conditions.set(Conditions.SOURCES_DISAGREE, false, "NotCrossChecked", "drain.inFlight.crossCheck is off");
     }
     s.setConditions(conditions.build());
     return s;

@@ -8,6 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * Every call placed in the simulated cluster and how it ended. This is the ground truth tests
@@ -24,6 +26,13 @@ public final class CallLedger {
   private long completed;
   private long cut;
   private long rejected;
+  private final List<Consumer<CallRecord>> endListeners =
+      new CopyOnWriteArrayList<>();
+
+  /** Told of every call as it ends (outside the ledger's lock), e.g. to send a webhook. */
+  public void onEnd(Consumer<CallRecord> listener) {
+    endListeners.add(listener);
+  }
 
   /** A new call (not yet started) for the given worker; the worker starts it if it accepts it. */
   synchronized Call newCall(String namespace, String deployment, String pod, String version, Duration planned) {
@@ -37,13 +46,23 @@ public final class CallLedger {
   }
 
   /** Ends a live call; does nothing if it already ended (the first end wins). */
-  synchronized boolean end(Call call, CallRecord.Outcome outcome) {
-    CallRecord current = records.get(call.id());
-    if (current == null || !current.live()) {
+  boolean end(Call call, CallRecord.Outcome outcome) {
+    CallRecord ended = endLocked(call, outcome);
+    if (ended == null) {
       return false;
     }
+    endListeners.forEach(l -> l.accept(ended));
+    return true;
+  }
+
+  private synchronized CallRecord endLocked(Call call, CallRecord.Outcome outcome) {
+    CallRecord current = records.get(call.id());
+    if (current == null || !current.live()) {
+      return null;
+    }
     Instant now = Instant.now();
-    records.put(call.id(), new CallRecord(call, outcome, now));
+    CallRecord ended = new CallRecord(call, outcome, now);
+    records.put(call.id(), ended);
     String key = key(call.namespace(), call.pod());
     liveByPod.computeIfPresent(key, (k, n) -> n > 1 ? n - 1 : null);
     lastEndByPod.put(key, now);
@@ -52,7 +71,7 @@ public final class CallLedger {
     } else {
       completed++;
     }
-    return true;
+    return ended;
   }
 
   /** A call that found no accepting worker. */

@@ -10,8 +10,13 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,12 +31,15 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import com.google.protobuf.util.JsonFormat;
+import io.livekit.server.AccessToken;
 import livekit.LivekitModels.ParticipantInfo;
 import livekit.LivekitModels.Room;
 import livekit.LivekitRoom.ListParticipantsRequest;
 import livekit.LivekitRoom.ListParticipantsResponse;
 import livekit.LivekitRoom.ListRoomsRequest;
 import livekit.LivekitRoom.ListRoomsResponse;
+import livekit.LivekitWebhook.WebhookEvent;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.api.Names;
@@ -82,6 +90,10 @@ public final class FakeLiveKitServer implements AutoCloseable {
   private final AtomicLong rejected = new AtomicLong();
   private final List<String> idleRooms = new CopyOnWriteArrayList<>();
   private volatile Fault fault = Fault.NONE;
+  private volatile String webhookUrl;
+  private final AtomicLong webhooksSent = new AtomicLong();
+  private final HttpClient webhookClient = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(1)).build();
 
   public FakeLiveKitServer(CallLedger ledger, SimKubelet kubelet, String apiKey, String apiSecret) {
     this.ledger = ledger;
@@ -101,7 +113,71 @@ public final class FakeLiveKitServer implements AutoCloseable {
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();
+    ledger.onEnd(this::callEnded);
     log.info("fake LiveKit server up at {}", url());
+  }
+
+  // ---- webhooks, as the real server sends them
+
+  /**
+   * From now on, every call that ends is told to {@code url} as the real server would: the agent's
+   * {@code participant_left}, then {@code room_finished}; JSON bodies ({@code application/webhook+json})
+   * signed with the SDK's {@link AccessToken} carrying the body's SHA-256. Null stops them.
+   */
+  public void sendWebhooksTo(String url) {
+    this.webhookUrl = url;
+  }
+
+  public long webhooksSent() {
+    return webhooksSent.get();
+  }
+
+  private void callEnded(CallRecord record) {
+    String url = webhookUrl;
+    if (url == null) {
+      return;
+    }
+    SimRoom room = room(record.call());
+    ParticipantInfo agent = room.participants().get(1);
+    WebhookEvent left = WebhookEvent.newBuilder().setEvent("participant_left").setId("EV_left" + record.call().id())
+        .setCreatedAt(Instant.now().getEpochSecond()).setRoom(room.room()).setParticipant(agent).build();
+    WebhookEvent finished = WebhookEvent.newBuilder().setEvent("room_finished").setId("EV_fin" + record.call().id())
+        .setCreatedAt(Instant.now().getEpochSecond()).setRoom(room.room()).build();
+    executor.execute(() -> {
+      post(url, left);
+      post(url, finished);
+    });
+  }
+
+  private void post(String url, WebhookEvent event) {
+    try {
+      String body = JsonFormat.printer().print(event);
+      HttpRequest request = HttpRequest.newBuilder(URI.create(url))
+          .timeout(Duration.ofSeconds(2))
+          .header("Content-Type", "application/webhook+json")
+          .header("Authorization", webhookToken(body, apiKey, new String(apiSecret, StandardCharsets.UTF_8)))
+          .POST(HttpRequest.BodyPublishers.ofString(body))
+          .build();
+      webhookClient.send(request, HttpResponse.BodyHandlers.discarding());
+      webhooksSent.incrementAndGet();
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      log.debug("webhook {} to {} not delivered: {}", event.getEvent(), url, e.toString());
+    }
+  }
+
+  /** The Authorization value LiveKit puts on a webhook: a token from the API key and secret with the body's hash. */
+  public static String webhookToken(String body, String apiKey, String apiSecret) {
+    try {
+      AccessToken token = new AccessToken(apiKey, apiSecret);
+      token.setSha256(Base64.getEncoder().encodeToString(
+          MessageDigest.getInstance("SHA-256").digest(body.getBytes(StandardCharsets.UTF_8))));
+      return token.toJwt();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** The Twirp base URL (http). */
@@ -147,40 +223,43 @@ public final class FakeLiveKitServer implements AutoCloseable {
   private List<SimRoom> rooms() {
     List<SimRoom> out = new ArrayList<>();
     for (CallRecord record : ledger.records()) {
-      if (!record.live()) {
-        continue;
+      if (record.live()) {
+        out.add(room(record.call()));
       }
-      Call call = record.call();
-      String name = "call-" + call.id();
-      ParticipantInfo.Builder agent = ParticipantInfo.newBuilder()
-          .setSid("PA_agent" + call.id())
-          .setIdentity("agent-" + call.pod() + "-" + call.id())
-          .setState(ParticipantInfo.State.ACTIVE)
-          .setKind(ParticipantInfo.Kind.AGENT)
-          .putAttributes(Names.LIVEKIT_ATTR_VERSION, call.version())
-          .putAttributes(Names.LIVEKIT_ATTR_POD, call.pod());
-      Optional<SimWorker> worker = kubelet == null ? Optional.empty() : kubelet.worker(call.namespace(), call.pod());
-      worker.map(SimWorker::agentName).filter(n -> !n.isEmpty())
-          .ifPresent(n -> agent.putAttributes(Names.LIVEKIT_ATTR_AGENT_NAME, n));
-      ParticipantInfo caller = ParticipantInfo.newBuilder()
-          .setSid("PA_caller" + call.id())
-          .setIdentity("caller-" + call.id())
-          .setState(ParticipantInfo.State.ACTIVE)
-          .setKind(ParticipantInfo.Kind.STANDARD)
-          .build();
-      List<ParticipantInfo> participants = List.of(caller, agent.build());
-      Room room = Room.newBuilder()
-          .setSid("RM_" + call.id())
-          .setName(name)
-          .setCreationTime(call.start().getEpochSecond())
-          .setNumParticipants(participants.size())
-          .build();
-      out.add(new SimRoom(room, participants));
     }
     for (String name : idleRooms) {
       out.add(new SimRoom(Room.newBuilder().setSid("RM_" + name).setName(name).build(), List.of()));
     }
     return out;
+  }
+
+  /** A call's room: the caller (STANDARD) and the agent (AGENT, second) with the worker's attributes. */
+  private SimRoom room(Call call) {
+    String name = "call-" + call.id();
+    ParticipantInfo.Builder agent = ParticipantInfo.newBuilder()
+        .setSid("PA_agent" + call.id())
+        .setIdentity("agent-" + call.pod() + "-" + call.id())
+        .setState(ParticipantInfo.State.ACTIVE)
+        .setKind(ParticipantInfo.Kind.AGENT)
+        .putAttributes(Names.LIVEKIT_ATTR_VERSION, call.version())
+        .putAttributes(Names.LIVEKIT_ATTR_POD, call.pod());
+    Optional<SimWorker> worker = kubelet == null ? Optional.empty() : kubelet.worker(call.namespace(), call.pod());
+    worker.map(SimWorker::agentName).filter(n -> !n.isEmpty())
+        .ifPresent(n -> agent.putAttributes(Names.LIVEKIT_ATTR_AGENT_NAME, n));
+    ParticipantInfo caller = ParticipantInfo.newBuilder()
+        .setSid("PA_caller" + call.id())
+        .setIdentity("caller-" + call.id())
+        .setState(ParticipantInfo.State.ACTIVE)
+        .setKind(ParticipantInfo.Kind.STANDARD)
+        .build();
+    List<ParticipantInfo> participants = List.of(caller, agent.build());
+    Room room = Room.newBuilder()
+        .setSid("RM_" + call.id())
+        .setName(name)
+        .setCreationTime(call.start().getEpochSecond())
+        .setNumParticipants(participants.size())
+        .build();
+    return new SimRoom(room, participants);
   }
 
   // ---- Twirp

@@ -53,7 +53,12 @@ public final class OperatorTestSupport implements AutoCloseable {
 
   public void startOperator() {
     operatorClient = sim.newClient(OPERATOR_UA);
-    operator = AgentOperator.start(operatorClient, Set.of(), -1);
+    // Any free port: tests reach /livekit/webhook and the health endpoints through it.
+    operator = AgentOperator.start(operatorClient, Set.of(), 0);
+  }
+
+  public AgentOperator operator() {
+    return operator;
   }
 
   public void stopOperator() {
