@@ -20,6 +20,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import io.fabric8.kubernetes.api.model.Pod;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.HttpInFlightSource;
@@ -225,6 +226,8 @@ class LiveKitIT extends OperatorIT {
     t.awaitHealthyAt("hook", "v1", Duration.ofSeconds(20));
     String webhookUrl = "http://127.0.0.1:" + t.operator().httpPort() + "/livekit/webhook";
     liveKit.sendWebhooksTo(webhookUrl);
+    CapturedLogs logs = new CapturedLogs();
+    closeAfter = logs;
     CallGenerator calls = t.sim.calls(NS, "hook", CallProfile.manual());
     assertThat(calls.placeCall(Duration.ofSeconds(4))).isPresent();
     String old = t.pods("hook").get(0).getMetadata().getName();
@@ -248,11 +251,16 @@ class LiveKitIT extends OperatorIT {
 
     // The call ends; its webhooks bring the delete well before the next 20 s poll would have.
     t.awaitHealthyAt("hook", "v2", Duration.ofSeconds(15));
+    List<String> audit = logs.lines("audit");
+    logs.close();
     PodDeletion deletion = t.sim.requests().podDeletions().stream()
         .filter(x -> x.name().equals(old)).findFirst().orElseThrow();
     Instant callEnded = t.sim.ledger().lastCallEndOnPod(NS, old).orElseThrow();
     assertThat(deletion.at()).isAfter(callEnded).isBefore(drainStarted.plusSeconds(20));
     assertThat(liveKit.webhooksSent()).isPositive();
+    // Which version handled the call, from the webhook.
+    assertThat(audit).anySatisfy(line -> assertThat(line).contains("\"event\":\"call.handled\"")
+        .contains("\"version\":\"v1\"").contains("\"pod\":\"" + old + "\"").contains("\"room\":\"call-"));
     assertThat(t.operator().webhooks().accepted()).isPositive();
     assertThat(t.operator().webhooks().reprobes()).isGreaterThan(reprobesBefore);
     t.assertNoCallCut();
@@ -295,6 +303,15 @@ class LiveKitIT extends OperatorIT {
     return new long[] {t.operator().prober().rounds() - rounds,
         liveKit.requests(FakeLiveKitServer.LIST_ROOMS) - rooms,
         liveKit.requests(FakeLiveKitServer.LIST_PARTICIPANTS) - participants};
+  }
+
+  private AutoCloseable closeAfter;
+
+  @AfterEach
+  void closeLogs() throws Exception {
+    if (closeAfter != null) {
+      closeAfter.close();
+    }
   }
 
   private static void sleep(long ms) {

@@ -77,25 +77,13 @@ class MembershipIT extends OperatorIT {
 
   @Test
   void theSigningKeyNeverAppearsInLogsEventsStatusOrConfigMaps() throws Exception {
-    var root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    var captured = new ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
-    captured.start();
-    root.addAppender(captured);
-    // Capture everything, whatever an earlier test in this JVM set (the CLI quiets the log).
-    var audit = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("audit");
-    var rootLevel = root.getLevel();
-    var auditLevel = audit.getLevel();
-    root.setLevel(ch.qos.logback.classic.Level.DEBUG);
-    audit.setLevel(ch.qos.logback.classic.Level.DEBUG);
-    try {
+    List<ch.qos.logback.classic.spi.ILoggingEvent> logged;
+    try (CapturedLogs logs = new CapturedLogs()) {
       t.create(deployment("secret", "v1", 1));
       t.awaitHealthyAt("secret", "v1", Duration.ofSeconds(20));
       t.setVersion("secret", "v2");
       t.awaitHealthyAt("secret", "v2", Duration.ofSeconds(20));
-    } finally {
-      root.detachAppender(captured);
-      root.setLevel(rootLevel);
-      audit.setLevel(auditLevel);
+      logged = logs.events();
     }
     Secret keySecret = t.user.secrets().inNamespace(AgentOperator.DEFAULT_NAMESPACE).withName(SigningKeyStore.SECRET_NAME).get();
     Map<String, String> decoded = new java.util.HashMap<>();
@@ -111,11 +99,11 @@ class MembershipIT extends OperatorIT {
     stored.forEach(e -> secrets.add(e.get("jwk").get("d").asText()));
 
     StringBuilder visible = new StringBuilder();
-    captured.list.forEach(e -> visible.append(e.getFormattedMessage()).append('\n'));
+    logged.forEach(e -> visible.append(e.getFormattedMessage()).append('\n'));
     visible.append(io.fabric8.kubernetes.client.utils.Serialization.asJson(t.user.v1().events().inNamespace(NS).list()));
     visible.append(io.fabric8.kubernetes.client.utils.Serialization.asJson(t.get("secret")));
     visible.append(io.fabric8.kubernetes.client.utils.Serialization.asJson(t.user.configMaps().inAnyNamespace().list()));
-    assertThat(captured.list).as("log lines captured").isNotEmpty();
+    assertThat(logged).as("log lines captured").isNotEmpty();
     assertThat(secrets).hasSizeGreaterThanOrEqualTo(3);
     for (String s : secrets) {
       assertThat(visible.toString()).doesNotContain(s);
