@@ -4,6 +4,14 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -19,8 +27,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.audit.Recorder;
 import tech.openrtc.operator.drain.InFlightProber;
+import tech.openrtc.operator.drain.LiveKitCounter;
 import tech.openrtc.operator.drain.LiveKitWebhooks;
 import tech.openrtc.operator.membership.SigningKeyStore;
+import tech.openrtc.operator.metrics.OperatorMetrics;
 import tech.openrtc.operator.reconcile.AgentDeploymentReconciler;
 
 /** The operator process: the JOSDK controller plus one HTTP port for health. */
@@ -31,6 +41,7 @@ public final class AgentOperator implements AutoCloseable {
   private final Operator operator;
   private final InFlightProber prober;
   private final AgentDeploymentReconciler reconciler;
+  private final PrometheusMeterRegistry registry;
   private final HttpServer http;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final SigningKeyStore signingKeys;
@@ -42,8 +53,9 @@ public final class AgentOperator implements AutoCloseable {
   public static final String DEFAULT_NAMESPACE = "openrtc-system";
 
   private AgentOperator(Operator operator, AgentDeploymentReconciler reconciler, HttpServer http,
-      SigningKeyStore signingKeys) {
+      SigningKeyStore signingKeys, PrometheusMeterRegistry registry) {
     this.operator = operator;
+    this.registry = registry;
     this.reconciler = reconciler;
     this.prober = reconciler.prober();
     this.http = http;
@@ -79,13 +91,19 @@ public final class AgentOperator implements AutoCloseable {
     SigningKeyStore signingKeys = new SigningKeyStore(client, operatorNamespace);
     signingKeys.sync(rotateSigningKey, Instant.now());
     InFlightProber prober = new InFlightProber();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    OperatorMetrics metrics = new OperatorMetrics(registry);
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
+        // JOSDK's reconcile metrics, not per resource: a series per AgentDeployment is for the gauges above.
+        .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(registry))
         .withCloseClientOnStop(false)
         .withUseSSAToPatchPrimaryResource(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withStopOnInformerErrorDuringStartup(true));
-    var reconciler = new AgentDeploymentReconciler(client, prober, new Recorder(client), signingKeys, Clock.systemUTC());
+    var reconciler = new AgentDeploymentReconciler(client, prober, new Recorder(client), signingKeys, Clock.systemUTC(),
+        metrics);
+    registerProcessMetrics(metrics, reconciler);
     operator.register(reconciler, o -> {
       if (namespaces.isEmpty()) {
         o.watchingAllNamespaces();
@@ -94,7 +112,7 @@ public final class AgentOperator implements AutoCloseable {
       }
     });
     HttpServer http = httpPort < 0 ? null : httpServer(httpPort);
-    AgentOperator running = new AgentOperator(operator, reconciler, http, signingKeys);
+    AgentOperator running = new AgentOperator(operator, reconciler, http, signingKeys, registry);
     if (http != null) {
       running.routes();
       http.start();
@@ -103,6 +121,28 @@ public final class AgentOperator implements AutoCloseable {
     running.ready.set(true);
     LOG.info("openrtc-operator started; watching {}", namespaces.isEmpty() ? "all namespaces" : namespaces);
     return running;
+  }
+
+  /** Counters kept by the prober and the webhook endpoint, and the JVM's own. */
+  private static void registerProcessMetrics(OperatorMetrics metrics, AgentDeploymentReconciler reconciler) {
+    InFlightProber prober = reconciler.prober();
+    LiveKitWebhooks webhooks = reconciler.webhooks();
+    metrics.countFrom("openrtc.inflight.probe.errors", "In-flight readings that came back unknown",
+        Tags.empty(), prober, InFlightProber::errors);
+    metrics.countFrom("openrtc.inflight.probe.requests", "HTTP in-flight probes sent to workers",
+        Tags.empty(), prober, InFlightProber::requestsSent);
+    metrics.countFrom("openrtc.livekit.requests", "RoomService requests sent to LiveKit servers",
+        Tags.of("method", "ListRooms"), prober.liveKit(), LiveKitCounter::listRoomsSent);
+    metrics.countFrom("openrtc.livekit.requests", "RoomService requests sent to LiveKit servers",
+        Tags.of("method", "ListParticipants"), prober.liveKit(), LiveKitCounter::listParticipantsSent);
+    metrics.countFrom("openrtc.livekit.webhooks", "LiveKit webhooks received at /livekit/webhook",
+        Tags.of("result", "accepted"), webhooks, LiveKitWebhooks::accepted);
+    metrics.countFrom("openrtc.livekit.webhooks", "LiveKit webhooks received at /livekit/webhook",
+        Tags.of("result", "rejected"), webhooks, LiveKitWebhooks::rejected);
+    MeterRegistry registry = metrics.registry();
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
   }
 
   private static HttpServer httpServer(int port) {
@@ -139,6 +179,14 @@ public final class AgentOperator implements AutoCloseable {
           ex.getRequestHeaders().getFirst("Authorization"), ex.getRemoteAddress().getAddress().getHostAddress());
       reply(ex, outcome.status(), outcome.message() + "\n");
     });
+    http.createContext("/metrics", ex -> {
+      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+      ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      ex.sendResponseHeaders(200, body.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(body);
+      }
+    });
     http.createContext("/readyz", ex -> {
       boolean up = ready.get() && operator.getRuntimeInfo().allEventSourcesAreHealthy();
       reply(ex, up ? 200 : 503, up ? "ready\n" : "not ready\n");
@@ -164,6 +212,11 @@ public final class AgentOperator implements AutoCloseable {
 
   public LiveKitWebhooks webhooks() {
     return reconciler.webhooks();
+  }
+
+  /** The meters /metrics serves. */
+  public MeterRegistry meterRegistry() {
+    return registry;
   }
 
   public InFlightProber prober() {

@@ -25,7 +25,8 @@ public class RunCommand implements Callable<Integer> {
   List<String> namespaces = List.of();
 
   @Option(names = "--http-port", defaultValue = "8080",
-      description = "Port for /healthz and /readyz (default ${DEFAULT-VALUE}); 0 picks a free one.")
+      description = "Port for /healthz, /readyz, /metrics, /.well-known/jwks.json and /livekit/webhook"
+          + " (default ${DEFAULT-VALUE}); 0 picks a free one.")
   int httpPort;
 
   @Option(names = "--kubeconfig", description = "A kubeconfig file instead of the default discovery.")
@@ -38,8 +39,15 @@ public class RunCommand implements Callable<Integer> {
       description = "Add a new signing key at start; the old one stays published until its credentials expire.")
   boolean rotateSigningKey;
 
+  @Option(names = "--log-format", defaultValue = "${env:OPENRTC_LOG_FORMAT:-text}",
+      description = "text or json (one JSON object per line; audit records as they are). Default ${DEFAULT-VALUE}.")
+  Logs.Format logFormat;
+
   @Override
   public Integer call() throws Exception {
+    if (logFormat == Logs.Format.json) {
+      Logs.use(Logs.Format.json);
+    }
     String ownNamespace = System.getenv().getOrDefault("OPERATOR_NAMESPACE", AgentOperator.DEFAULT_NAMESPACE);
     KubernetesClient client = Clients.forCluster(kubeconfig, context, USER_AGENT);
     LOG.info("connecting to {} (operator namespace {})", client.getMasterUrl(), ownNamespace);
@@ -52,7 +60,8 @@ public class RunCommand implements Callable<Integer> {
       client.close();
       stopped.countDown();
     }, "shutdown"));
-    LOG.info("serving /healthz, /readyz and /.well-known/jwks.json on :{}", operator.httpPort());
+    LOG.info("serving /healthz, /readyz, /metrics, /.well-known/jwks.json and /livekit/webhook on :{}",
+        operator.httpPort());
     stopped.await();
     return 0;
   }

@@ -52,6 +52,7 @@ import tech.openrtc.operator.membership.Membership;
 import tech.openrtc.operator.membership.MembershipPublisher;
 import tech.openrtc.operator.membership.SigningKeySet;
 import tech.openrtc.operator.membership.SigningKeyStore;
+import tech.openrtc.operator.metrics.OperatorMetrics;
 import tech.openrtc.operator.pods.PodActions;
 import tech.openrtc.operator.pods.PodFactory;
 import tech.openrtc.operator.pods.PodFactory.RevisionTemplate;
@@ -94,6 +95,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
   /** Per AgentDeployment uid: why the operator itself rolled the spec back, for the audit record. */
   private final Map<String, String> rollbackReasons = new ConcurrentHashMap<>();
   private final Clock clock;
+  private final OperatorMetrics metrics;
   private final Map<String, PendingPodOps> pending = new ConcurrentHashMap<>();
   /** Per AgentDeployment uid: the last count each pod reported, for calls cut at a deadline. */
   private final Map<String, Map<String, Integer>> lastKnownInFlight = new ConcurrentHashMap<>();
@@ -101,7 +103,8 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
   private final Map<String, String> createFailures = new ConcurrentHashMap<>();
 
   public AgentDeploymentReconciler(KubernetesClient client, InFlightProber prober, Recorder recorder,
-      SigningKeyStore signingKeys, Clock clock) {
+      SigningKeyStore signingKeys, Clock clock, OperatorMetrics metrics) {
+    this.metrics = metrics;
     this.signingKeys = signingKeys;
     this.credentials = new CredentialManager(client);
     this.membership = new MembershipPublisher(client);
@@ -259,7 +262,10 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     // Credentials exist before the pods that mount them; membership flips in the promoting pass.
     Optional<Instant> renewal = syncMembership(resource, context, spec, target, activeVersion, observed, plan, now);
 
-    recordTransitions(resource, previous, status, plan, spec, target, observed);
+    recordTransitions(resource, previous, status, plan, spec, target, observed, now);
+    metrics.versions(resource.getMetadata().getNamespace(), resource.getMetadata().getName(), status.getVersions());
+    metrics.retainDeployments(context.getPrimaryCache().list()
+        .map(d -> d.getMetadata().getNamespace() + "/" + d.getMetadata().getName()).collect(Collectors.toSet()));
     recordDisagreements(resource, disagreeing, pods);
     webhooks.update(new LiveKitWebhooks.Subscription(resource.getMetadata().getNamespace(),
         resource.getMetadata().getName(), liveKit.credentials(), spec.agentName(),
@@ -379,7 +385,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
       }
       podActions.delete(delete.pod(), delete.gracePeriodSeconds());
       ops.deleted(delete.pod().name(), now);
-      recordDelete(resource, delete);
+      recordDelete(resource, delete, now);
     }
     for (Plan.Create create : plan.creates()) {
       RevisionTemplate rt = create.revision().equals(targetTemplate.revision()) ? targetTemplate : activeTemplate;
@@ -413,9 +419,19 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     return problems.isEmpty() ? null : String.join("; ", problems);
   }
 
-  private void recordDelete(AgentDeployment resource, Plan.Delete delete) {
+  private void recordDelete(AgentDeployment resource, Plan.Delete delete, Instant now) {
     PodState pod = delete.pod();
     String target = podTarget(resource, pod);
+    String ns = resource.getMetadata().getNamespace();
+    String name = resource.getMetadata().getName();
+    Instant drainStarted = pod.drainStartedAt();
+    // A Signal delete starts the drain (SIGTERM): there is no drain to time yet.
+    boolean timed = drainStarted != null && delete.reason() != Plan.DeleteReason.SIGNAL;
+    metrics.podDrained(ns, name, delete.reason().name().toLowerCase(),
+        timed ? Duration.between(drainStarted, now) : null);
+    if (delete.callsCut() > 0) {
+      metrics.callsCut(ns, name, delete.callsCut());
+    }
     switch (delete.reason()) {
       case DEADLINE -> {
         if (delete.callsCut() > 0) {
@@ -440,7 +456,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
   }
 
   private void recordTransitions(AgentDeployment resource, AgentDeploymentStatus previous, AgentDeploymentStatus status,
-      Plan plan, EffectiveSpec spec, String target, Observation observed) {
+      Plan plan, EffectiveSpec spec, String target, Observation observed, Instant now) {
     if (!target.equals(previous.getTargetRevision())) {
       recorder.record(resource, Recorder.STARTED, resource.key(), "ok", spec.version(), target, false,
           "Rollout of version " + spec.version() + " (revision " + target + ") started"
@@ -454,6 +470,11 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
           Recorder.extra("from", observed.active()));
     }
     if (status.getPhase() == Phase.Healthy && previous.getPhase() != Phase.Healthy) {
+      Instant started = Times.parse(previous.getRolloutStartedAt());
+      if (started != null && previous.getPhase() != null) {
+        metrics.rolloutCompleted(resource.getMetadata().getNamespace(), resource.getMetadata().getName(),
+            Duration.between(started, now));
+      }
       recorder.record(resource, Recorder.COMPLETED, resource.key(), "ok", status.getActiveVersion(),
           status.getActiveRevision(), false, "Rollout complete: " + status.getMessage(), null);
     }

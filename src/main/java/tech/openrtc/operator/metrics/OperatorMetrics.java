@@ -1,0 +1,138 @@
+package tech.openrtc.operator.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.function.ToDoubleFunction;
+import tech.openrtc.operator.api.VersionStatus;
+
+/**
+ * The operator's own metrics (Prometheus names in brackets): per-version gauges of every
+ * AgentDeployment [openrtc_agentdeployment_replicas, openrtc_agentdeployment_inflight_calls],
+ * rollout and drain durations [openrtc_rollout_duration_seconds, openrtc_drain_duration_seconds],
+ * and counters [openrtc_calls_cut_total, openrtc_pods_drained_total]. A deployment's gauges
+ * follow its status; gauges of versions and deployments that are gone are removed.
+ */
+public final class OperatorMetrics {
+
+  static final String REPLICAS = "openrtc.agentdeployment.replicas";
+  static final String IN_FLIGHT = "openrtc.agentdeployment.inflight.calls";
+
+  /** One gauge row. */
+  private record Row(String namespace, String name, String version, String role) {
+    Tags tags() {
+      return Tags.of("namespace", namespace, "name", name, "version", version, "role", role);
+    }
+  }
+
+  private final MeterRegistry registry;
+  private final Map<Row, AtomicInteger> replicas = new ConcurrentHashMap<>();
+  private final Map<Row, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+  private final Timer.Builder rolloutDuration = Timer.builder("openrtc.rollout.duration")
+      .description("From the start of a rollout to Healthy at the new version")
+      .publishPercentileHistogram()
+      .minimumExpectedValue(Duration.ofSeconds(1))
+      .maximumExpectedValue(Duration.ofHours(6));
+  private final Timer.Builder drainDuration = Timer.builder("openrtc.drain.duration")
+      .description("From a pod's drain start to its deletion")
+      .publishPercentileHistogram()
+      .minimumExpectedValue(Duration.ofMillis(100))
+      .maximumExpectedValue(Duration.ofHours(6));
+
+  public OperatorMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Metrics nobody reads (tests that do not look at them). */
+  public static OperatorMetrics discarding() {
+    return new OperatorMetrics(new SimpleMeterRegistry());
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * A counter kept by {@code owner} (the prober, the webhook endpoint). Micrometer holds the owner
+   * weakly, so it must be an object that lives as long as the operator, not a lambda.
+   */
+  public <T> void countFrom(String name, String description, Tags tags, T owner, ToDoubleFunction<T> value) {
+    FunctionCounter.builder(name, owner, value).description(description).tags(tags).register(registry);
+  }
+
+  /** The per-version gauges of one deployment, from the versions in its status. */
+  public void versions(String namespace, String name, List<VersionStatus> versions) {
+    Set<Row> seen = new HashSet<>();
+    for (VersionStatus v : versions == null ? List.<VersionStatus>of() : versions) {
+      Row row = new Row(namespace, name, String.valueOf(v.getVersion()), String.valueOf(v.getRole()));
+      seen.add(row);
+      set(replicas, REPLICAS, "Worker pods of one version of an AgentDeployment", row, v.getReplicas());
+      set(inFlight, IN_FLIGHT, "Calls in flight (known readings) on one version of an AgentDeployment", row,
+          v.getInFlight());
+    }
+    removeRows(r -> r.namespace().equals(namespace) && r.name().equals(name) && !seen.contains(r));
+    // Present at 0 from the start, so an alert on its increase sees the first cut call.
+    callsCutCounter(namespace, name);
+  }
+
+  /** Drops the gauges of deployments that no longer exist ({@code live} holds "namespace/name"). */
+  public void retainDeployments(Set<String> live) {
+    removeRows(r -> !live.contains(r.namespace() + "/" + r.name()));
+  }
+
+  public void rolloutCompleted(String namespace, String name, Duration took) {
+    rolloutDuration.tags("namespace", namespace, "name", name).register(registry).record(took);
+  }
+
+  public void podDrained(String namespace, String name, String reason, Duration drainTook) {
+    Counter.builder("openrtc.pods.drained").description("Pods deleted after a drain, by why they went")
+        .tags("namespace", namespace, "name", name, "reason", reason).register(registry).increment();
+    if (drainTook != null && !drainTook.isNegative()) {
+      drainDuration.tags("namespace", namespace, "name", name).register(registry).record(drainTook);
+    }
+  }
+
+  public void callsCut(String namespace, String name, int calls) {
+    callsCutCounter(namespace, name).increment(calls);
+  }
+
+  private Counter callsCutCounter(String namespace, String name) {
+    return Counter.builder("openrtc.calls.cut").description("Calls in flight on pods deleted at their drain deadline")
+        .tags("namespace", namespace, "name", name).register(registry);
+  }
+
+  private void set(Map<Row, AtomicInteger> rows, String meter, String description, Row row, Integer value) {
+    rows.computeIfAbsent(row, r -> {
+      AtomicInteger holder = new AtomicInteger();
+      Gauge.builder(meter, holder, AtomicInteger::get).description(description).tags(r.tags()).register(registry);
+      return holder;
+    }).set(value == null ? 0 : value);
+  }
+
+  private void removeRows(Predicate<Row> gone) {
+    for (var entry : List.of(Map.entry(REPLICAS, replicas), Map.entry(IN_FLIGHT, inFlight))) {
+      entry.getValue().keySet().removeIf(row -> {
+        if (!gone.test(row)) {
+          return false;
+        }
+        var meter = registry.find(entry.getKey()).tags(row.tags()).gauge();
+        if (meter != null) {
+          registry.remove(meter);
+        }
+        return true;
+      });
+    }
+  }
+}
