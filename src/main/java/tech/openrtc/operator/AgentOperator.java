@@ -44,6 +44,8 @@ public final class AgentOperator implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final HttpServer http;
   private final AtomicBoolean ready = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Leadership leadership;
   private final SigningKeyStore signingKeys;
   private final ScheduledExecutorService keyWatch = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "signing-keys");
@@ -53,11 +55,13 @@ public final class AgentOperator implements AutoCloseable {
   public static final String DEFAULT_NAMESPACE = "openrtc-system";
 
   private AgentOperator(Operator operator, AgentDeploymentReconciler reconciler, HttpServer http,
-      SigningKeyStore signingKeys, PrometheusMeterRegistry registry) {
+      SigningKeyStore signingKeys, PrometheusMeterRegistry registry, Leadership leadership) {
     this.operator = operator;
     this.registry = registry;
     this.reconciler = reconciler;
     this.prober = reconciler.prober();
+    this.leadership = leadership;
+    leadership.onLoss(this::close);
     this.http = http;
     this.signingKeys = signingKeys;
     // A rotation requested by annotating the Secret is picked up within a minute.
@@ -88,11 +92,23 @@ public final class AgentOperator implements AutoCloseable {
    */
   public static AgentOperator start(KubernetesClient client, Set<String> namespaces, int httpPort,
       String operatorNamespace, boolean rotateSigningKey) {
+    return start(client, namespaces, httpPort, operatorNamespace, rotateSigningKey, null);
+  }
+
+  /**
+   * With leader election, this returns once the caches are synced whether or not this instance
+   * holds the Lease: a standby is ready (caches warm, HTTP up) and reconciles when it takes over.
+   *
+   * @param leaderElection null: no election, this instance reconciles at once
+   */
+  public static AgentOperator start(KubernetesClient client, Set<String> namespaces, int httpPort,
+      String operatorNamespace, boolean rotateSigningKey, LeaderElection leaderElection) {
     SigningKeyStore signingKeys = new SigningKeyStore(client, operatorNamespace);
     signingKeys.sync(rotateSigningKey, Instant.now());
     InFlightProber prober = new InFlightProber();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     OperatorMetrics metrics = new OperatorMetrics(registry);
+    Leadership leadership = new Leadership(leaderElection);
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
         // JOSDK's reconcile metrics, not per resource: a series per AgentDeployment is for the gauges above.
@@ -100,7 +116,8 @@ public final class AgentOperator implements AutoCloseable {
         .withCloseClientOnStop(false)
         .withUseSSAToPatchPrimaryResource(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
-        .withStopOnInformerErrorDuringStartup(true));
+        .withStopOnInformerErrorDuringStartup(true)
+        .withLeaderElectionConfiguration(leadership.josdkConfiguration()));
     var reconciler = new AgentDeploymentReconciler(client, prober, new Recorder(client), signingKeys, Clock.systemUTC(),
         metrics);
     registerProcessMetrics(metrics, reconciler);
@@ -112,7 +129,7 @@ public final class AgentOperator implements AutoCloseable {
       }
     });
     HttpServer http = httpPort < 0 ? null : httpServer(httpPort);
-    AgentOperator running = new AgentOperator(operator, reconciler, http, signingKeys, registry);
+    AgentOperator running = new AgentOperator(operator, reconciler, http, signingKeys, registry, leadership);
     if (http != null) {
       running.routes();
       http.start();
@@ -223,8 +240,17 @@ public final class AgentOperator implements AutoCloseable {
     return prober;
   }
 
+  /** Whether this instance reconciles: it holds the Lease, or runs without leader election. */
+  public boolean isLeader() {
+    return leadership.leading();
+  }
+
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return; // closed already, e.g. after losing the Lease
+    }
+    leadership.stopping();
     ready.set(false);
     keyWatch.shutdownNow();
     try {

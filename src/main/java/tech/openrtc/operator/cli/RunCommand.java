@@ -7,11 +7,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tech.openrtc.operator.AgentOperator;
+import tech.openrtc.operator.LeaderElection;
 
 /** Runs the operator against the current kubeconfig or in-cluster config until stopped. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -43,6 +45,11 @@ public class RunCommand implements Callable<Integer> {
       description = "text or json (one JSON object per line; audit records as they are). Default ${DEFAULT-VALUE}.")
   Logs.Format logFormat;
 
+  @Option(names = "--leader-election",
+      description = "Run as one of several replicas: only the holder of Lease " + LeaderElection.LEASE_NAME
+          + " in the operator namespace reconciles, the others stand by. Identity: HOSTNAME, else a random id.")
+  boolean leaderElection;
+
   @Override
   public Integer call() throws Exception {
     if (logFormat == Logs.Format.json) {
@@ -53,7 +60,18 @@ public class RunCommand implements Callable<Integer> {
     LOG.info("connecting to {} (operator namespace {})", client.getMasterUrl(), ownNamespace);
     Set<String> watched = new LinkedHashSet<>(namespaces);
     CountDownLatch stopped = new CountDownLatch(1);
-    AgentOperator operator = AgentOperator.start(client, watched, httpPort, ownNamespace, rotateSigningKey);
+    AtomicBoolean lostLease = new AtomicBoolean();
+    // Having lost the Lease, the operator has stopped reconciling: exit non-zero, and a restart
+    // (or the Deployment) brings this replica back as a standby.
+    LeaderElection election = !leaderElection ? null
+        : LeaderElection.of(ownNamespace, LeaderElection.defaultIdentity()).whenLost(() -> {
+          lostLease.set(true);
+          stopped.countDown();
+        });
+    if (election != null) {
+      LOG.info("leader election: Lease {}/{}, identity {}", ownNamespace, election.leaseName(), election.identity());
+    }
+    AgentOperator operator = AgentOperator.start(client, watched, httpPort, ownNamespace, rotateSigningKey, election);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping");
       operator.close();
@@ -63,6 +81,6 @@ public class RunCommand implements Callable<Integer> {
     LOG.info("serving /healthz, /readyz, /metrics, /.well-known/jwks.json and /livekit/webhook on :{}",
         operator.httpPort());
     stopped.await();
-    return 0;
+    return lostLease.get() ? 1 : 0;
   }
 }

@@ -1,6 +1,8 @@
 package tech.openrtc.operator.sim;
 
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -98,6 +100,7 @@ public final class SimCluster implements AutoCloseable {
     MOCK_WEB_SERVER_LOG.setLevel(Level.WARNING);
     server.init(loopback(), options.apiPort());
     masterUrl = "http://127.0.0.1:" + server.getPort() + "/";
+    answerRulesReviews();
     createCrd(newClient(USER_AGENT));
     rt.workerClient = newClient(WORKER_USER_AGENT);
     SimKubelet k = new SimKubelet(rt, newClient(SimKubelet.USER_AGENT));
@@ -107,6 +110,22 @@ public final class SimCluster implements AutoCloseable {
     // then so a long benchmark does not run out of memory.
     rt.scheduler.scheduleWithFixedDelay(webServer::reset, 10, 10, TimeUnit.SECONDS);
     log.info("simulated cluster up at {}", masterUrl);
+  }
+
+  /**
+   * The mock server has no RBAC: every client may do anything, and a SelfSubjectRulesReview (which
+   * JOSDK's leader election sends to check its Lease rights) says so, as a real cluster does for a
+   * cluster-admin. Without an answer the review would come back with no status.
+   */
+  private void answerRulesReviews() {
+    SelfSubjectRulesReview everything = new SelfSubjectRulesReviewBuilder()
+        .withNewStatus()
+          .addNewResourceRule().withApiGroups("*").withResources("*").withVerbs("*").endResourceRule()
+          .withIncomplete(false)
+        .endStatus()
+        .build();
+    server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(201, everything).always();
   }
 
   /**

@@ -13,9 +13,11 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import tech.openrtc.operator.AgentOperator;
+import tech.openrtc.operator.LeaderElection;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.AgentDeploymentSpec;
 import tech.openrtc.operator.api.DrainSpec;
@@ -35,6 +37,7 @@ public final class OperatorTestSupport implements AutoCloseable {
   public final KubernetesClient user;
   private KubernetesClient operatorClient;
   private AgentOperator operator;
+  private final List<AgentOperator> replicas = new CopyOnWriteArrayList<>();
 
   private OperatorTestSupport(SimCluster sim) {
     this.sim = sim;
@@ -49,6 +52,24 @@ public final class OperatorTestSupport implements AutoCloseable {
     OperatorTestSupport t = new OperatorTestSupport(SimCluster.start(SimOptions.defaults().withStartupDelay(startupDelay)));
     t.startOperator();
     return t;
+  }
+
+  /** The simulated cluster alone: the test starts its operators with {@link #startReplica}. */
+  public static OperatorTestSupport startWithoutOperator() {
+    return new OperatorTestSupport(SimCluster.start(SimOptions.defaults().withStartupDelay(Duration.ofMillis(300))));
+  }
+
+  /**
+   * One replica of a leader-elected operator: its own client (User-Agent
+   * {@code openrtc-operator/<identity>}), a 4 s Lease, an HTTP port. Closed with this.
+   */
+  public AgentOperator startReplica(String identity) {
+    KubernetesClient client = sim.newClient(OPERATOR_UA + "/" + identity);
+    LeaderElection election = LeaderElection.of(AgentOperator.DEFAULT_NAMESPACE, identity)
+        .withTimings(Duration.ofSeconds(4), Duration.ofSeconds(3), Duration.ofMillis(500));
+    AgentOperator replica = AgentOperator.start(client, Set.of(), 0, AgentOperator.DEFAULT_NAMESPACE, false, election);
+    replicas.add(replica);
+    return replica;
   }
 
   public void startOperator() {
@@ -159,6 +180,7 @@ public final class OperatorTestSupport implements AutoCloseable {
     if (operator != null) {
       stopOperator();
     }
+    replicas.forEach(AgentOperator::close);
     sim.close();
   }
 }

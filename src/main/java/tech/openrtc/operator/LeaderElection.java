@@ -1,0 +1,51 @@
+package tech.openrtc.operator;
+
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * Opt-in leader election ({@code run --leader-election}): replicas share one
+ * coordination.k8s.io/v1 Lease; only its holder reconciles. The others keep their informer caches
+ * warm and take over once the holder has stopped renewing for {@code leaseDuration}.
+ *
+ * @param onLost run when this instance loses the Lease without having been asked to stop (the
+ *     operator has already stopped reconciling by then); e.g. exit so a fresh standby replaces it
+ */
+public record LeaderElection(String leaseName, String leaseNamespace, String identity,
+    Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, Runnable onLost) {
+
+  public static final String LEASE_NAME = "openrtc-operator";
+
+  /** Lease {@value #LEASE_NAME} with JOSDK's default timings (15 s lease, 10 s renew deadline, 2 s retry). */
+  public static LeaderElection of(String leaseNamespace, String identity) {
+    return new LeaderElection(LEASE_NAME, leaseNamespace, identity,
+        LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+        LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+        () -> { });
+  }
+
+  /** HOSTNAME (the pod name in a cluster), else a random id: unique per replica either way. */
+  public static String defaultIdentity() {
+    String host = System.getenv("HOSTNAME");
+    return host == null || host.isBlank() ? UUID.randomUUID().toString() : host;
+  }
+
+  public LeaderElection withTimings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
+    return new LeaderElection(leaseName, leaseNamespace, identity, leaseDuration, renewDeadline, retryPeriod, onLost);
+  }
+
+  public LeaderElection whenLost(Runnable onLost) {
+    return new LeaderElection(leaseName, leaseNamespace, identity, leaseDuration, renewDeadline, retryPeriod, onLost);
+  }
+
+  LeaderElectionConfiguration josdkConfiguration(LeaderCallbacks callbacks) {
+    // exitOnStopLeading false: JOSDK would call System.exit also when we stop on purpose (the
+    // cancelled elector reports "stopped leading"), killing a test JVM or hanging a shutdown hook.
+    // AgentOperator handles a real loss itself.
+    return new LeaderElectionConfiguration(leaseName, leaseNamespace, leaseDuration, renewDeadline, retryPeriod,
+        identity, callbacks, false);
+  }
+}
