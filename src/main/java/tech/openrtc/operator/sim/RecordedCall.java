@@ -35,6 +35,18 @@ public record RecordedCall(
     return verb + " " + resource + (subresource == null ? "" : "/" + subresource);
   }
 
+  /**
+   * The API group as RBAC names it: {@code ""} for the core group ({@code /api/v1/...}), else the
+   * group of {@code /apis/<group>/<version>/...}; null for other paths (discovery, {@code /version}).
+   */
+  public String apiGroup() {
+    String[] parts = path.split("[?]", 2)[0].split("/");
+    if (parts.length > 2 && parts[1].equals("api")) {
+      return "";
+    }
+    return parts.length > 3 && parts[1].equals("apis") ? parts[2] : null;
+  }
+
   public boolean userAgentStartsWith(String prefix) {
     return prefix == null || prefix.isEmpty() || (userAgent != null && userAgent.startsWith(prefix));
   }

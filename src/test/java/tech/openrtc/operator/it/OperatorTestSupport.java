@@ -181,6 +181,7 @@ public final class OperatorTestSupport implements AutoCloseable {
       stopOperator();
     }
     replicas.forEach(AgentOperator::close);
+    ApiCalls.add(sim.requests().all(), OPERATOR_UA);
     sim.close();
   }
 }
