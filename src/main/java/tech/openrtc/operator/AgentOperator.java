@@ -191,6 +191,12 @@ public final class AgentOperator implements AutoCloseable {
         reply(ex, 405, "POST a LiveKit webhook here\n");
         return;
       }
+      if (!leadership.leading()) {
+        // Only the leader reconciles, so only it can act on a call's end. 503, not 401: nothing is
+        // wrong with the webhook, and the next poll covers the drain it would have sped up.
+        reply(ex, 503, "standby replica: webhooks are handled by the leader\n");
+        return;
+      }
       String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       LiveKitWebhooks.Outcome outcome = reconciler.webhooks().receive(body,
           ex.getRequestHeaders().getFirst("Authorization"), ex.getRemoteAddress().getAddress().getHostAddress());

@@ -36,7 +36,10 @@ class LeaderElectionIT {
       await().atMost(Duration.ofSeconds(10)).until(a::isLeader);
       AgentOperator b = t.startReplica("b");
       // A standby is ready (caches synced, HTTP up) and publishes the leader's verification keys.
-      assertThat(readyz(b)).isEqualTo(200);
+      assertThat(status(b, "GET", "/readyz")).isEqualTo(200);
+      // It does not reconcile, so LiveKit webhooks are the leader's: 503, not counted as rejected.
+      assertThat(status(b, "POST", "/livekit/webhook")).isEqualTo(503);
+      assertThat(b.webhooks().rejected()).isZero();
       assertThat(b.signingKeys().keys().current().kid()).isEqualTo(a.signingKeys().keys().current().kid());
 
       t.create(deployment("ha", "v1", 2));
@@ -76,12 +79,16 @@ class LeaderElectionIT {
       AgentOperator b = t.startReplica("b");
 
       // As if a had not renewed in time and b had taken the Lease: a must stop, not go on beside b.
-      t.user.leases().inNamespace(AgentOperator.DEFAULT_NAMESPACE).withName(LeaderElection.LEASE_NAME)
-          .edit(lease -> {
-            lease.getSpec().setHolderIdentity("b");
-            lease.getSpec().setRenewTime(ZonedDateTime.now(ZoneOffset.UTC));
-            return lease;
-          });
+      // (The edit is optimistic: it retries when it races a renewal by a.)
+      await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> {
+        t.user.leases().inNamespace(AgentOperator.DEFAULT_NAMESPACE).withName(LeaderElection.LEASE_NAME)
+            .edit(lease -> {
+              lease.getSpec().setHolderIdentity("b");
+              lease.getSpec().setRenewTime(ZonedDateTime.now(ZoneOffset.UTC));
+              return lease;
+            });
+        return true;
+      });
       await().atMost(Duration.ofSeconds(10)).until(() -> b.isLeader() && !a.isLeader());
       // a stops on a thread of its own; its HTTP port closes last.
       await().atMost(Duration.ofSeconds(10)).until(() -> stopped(a));
@@ -106,15 +113,16 @@ class LeaderElectionIT {
 
   private static boolean stopped(AgentOperator operator) throws Exception {
     try {
-      readyz(operator);
+      status(operator, "GET", "/readyz");
       return false;
     } catch (IOException e) {
       return true;
     }
   }
 
-  private static int readyz(AgentOperator operator) throws Exception {
-    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operator.httpPort() + "/readyz")).build();
+  private static int status(AgentOperator operator, String method, String path) throws Exception {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + operator.httpPort() + path))
+        .method(method, HttpRequest.BodyPublishers.ofString("{}")).build();
     return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
   }
 }
