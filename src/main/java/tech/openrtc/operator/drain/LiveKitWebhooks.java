@@ -76,6 +76,11 @@ public final class LiveKitWebhooks {
     subscriptions.remove(namespace + "/" + name);
   }
 
+  /** Keeps only the subscriptions of these deployments ("namespace/name"). */
+  public void retain(Set<String> deployments) {
+    subscriptions.keySet().retainAll(deployments);
+  }
+
   /** Verifies and handles one webhook request. */
   public Outcome receive(String body, String authorization) {
     return receive(body, authorization, "?");

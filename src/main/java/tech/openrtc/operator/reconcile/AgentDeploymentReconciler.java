@@ -74,6 +74,8 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
   private static final Duration CREATE_RETRY = Duration.ofSeconds(10);
   /** How often a deployment whose LiveKit Secret is missing or unreadable looks again. */
   private static final Duration LIVEKIT_SECRET_RETRY = Duration.ofSeconds(30);
+  private static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
+  private volatile Instant lastSweep;
   private static final Logger LOG = LoggerFactory.getLogger(AgentDeploymentReconciler.class);
 
   private final InFlightProber prober;
@@ -264,8 +266,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
 
     recordTransitions(resource, previous, status, plan, spec, target, observed, now);
     metrics.versions(resource.getMetadata().getNamespace(), resource.getMetadata().getName(), status.getVersions());
-    metrics.retainDeployments(context.getPrimaryCache().list()
-        .map(d -> d.getMetadata().getNamespace() + "/" + d.getMetadata().getName()).collect(Collectors.toSet()));
+    forgetDeletedDeployments(context, now);
     recordDisagreements(resource, disagreeing, pods);
     webhooks.update(new LiveKitWebhooks.Subscription(resource.getMetadata().getNamespace(),
         resource.getMetadata().getName(), liveKit.credentials(), spec.agentName(),
@@ -292,6 +293,31 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
       requeue = requeue == null || untilRenewal.compareTo(requeue) < 0 ? untilRenewal : requeue;
     }
     return requeue == null ? UpdateControl.noUpdate() : UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(requeue);
+  }
+
+  /**
+   * Drops what is kept in memory per AgentDeployment (gauges, pending writes, last readings, webhook
+   * subscriptions) for deployments that no longer exist. At most once a minute: a deleted
+   * deployment's leftovers are small and harmless for that long.
+   */
+  private void forgetDeletedDeployments(Context<AgentDeployment> context, Instant now) {
+    Instant last = lastSweep;
+    if (last != null && now.isBefore(last.plus(SWEEP_INTERVAL))) {
+      return;
+    }
+    lastSweep = now;
+    Set<String> uids = new HashSet<>();
+    Set<String> keys = new HashSet<>();
+    context.getPrimaryCache().list().forEach(d -> {
+      uids.add(d.getMetadata().getUid());
+      keys.add(d.getMetadata().getNamespace() + "/" + d.getMetadata().getName());
+    });
+    for (Map<String, ?> perUid : List.of(pending, lastKnownInFlight, createFailures, disagreements, liveKitProblems,
+        rollbackReasons)) {
+      perUid.keySet().retainAll(uids);
+    }
+    metrics.retainDeployments(keys);
+    webhooks.retain(keys);
   }
 
   /** A Warning event and audit record the first time a disagreement outlasts two polls. */

@@ -22,10 +22,24 @@ final class IpAllocator {
 
   private final Duration quarantine;
   private final Deque<Freed> freed = new ArrayDeque<>();
-  private int next = 2;
+  private int next;
 
   IpAllocator(Duration quarantine) {
+    this(quarantine, 2);
+  }
+
+  /** Starting at address index {@code first} (127.0.0.2 is 2). */
+  IpAllocator(Duration quarantine, int first) {
     this.quarantine = quarantine;
+    this.next = first;
+  }
+
+  /**
+   * Starting somewhere random in 127/8, so simulated clusters running side by side on one
+   * machine (tests, a benchmark) rarely reach for the same addresses.
+   */
+  static IpAllocator anywhere(Duration quarantine) {
+    return new IpAllocator(quarantine, java.util.concurrent.ThreadLocalRandom.current().nextInt(2, (1 << 24) - (1 << 20)));
   }
 
   synchronized InetAddress allocate() {

@@ -79,7 +79,7 @@ public final class SimKubelet implements AutoCloseable {
 
   private final SimRuntime rt;
   private final KubernetesClient client;
-  private final IpAllocator ips = new IpAllocator(Duration.ofSeconds(30));
+  private final IpAllocator ips = IpAllocator.anywhere(Duration.ofSeconds(30));
   /** Pods this kubelet runs, by uid (a name can come back as a new pod). */
   private final Map<String, PodState> pods = new ConcurrentHashMap<>();
   private volatile SharedIndexInformer<Pod> informer;
