@@ -1,0 +1,72 @@
+package tech.openrtc.operator.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import tech.openrtc.operator.api.YamlDocuments.Doc;
+
+/**
+ * The install manifests agree with each other where kustomize cannot make them. (RbacIT checks
+ * the rules themselves against the API calls the operator makes.)
+ */
+class ManifestsTest {
+
+  private static final List<Doc> DOCS = YamlDocuments.below("manifests");
+
+  private static JsonNode only(String kind, String file) {
+    List<Doc> found = DOCS.stream()
+        .filter(d -> d.kind().equals(kind) && d.file().toString().equals(file))
+        .toList();
+    assertThat(found).as("one %s in %s", kind, file).hasSize(1);
+    return found.get(0).node();
+  }
+
+  private static JsonNode deployment() {
+    return only("Deployment", "manifests/base/deployment.yaml");
+  }
+
+  @Test
+  void theNamespacedRoleGrantsExactlyTheClusterRolesRules() {
+    assertThat(only("Role", "manifests/namespaced/role.yaml").path("rules"))
+        .isEqualTo(only("ClusterRole", "manifests/clusterrole.yaml").path("rules"));
+  }
+
+  @Test
+  void theNamespacedPatchKeepsEveryArgumentOfTheBaseDeployment() {
+    // A strategic-merge patch replaces the whole args list, so a flag added to the base
+    // (say --leader-election) would silently vanish from the single-namespace install.
+    JsonNode patched = only("Deployment", "manifests/namespaced/deployment-watch-own-namespace.yaml");
+    List<String> patchedArgs = texts(patched.at("/spec/template/spec/containers/0/args"));
+
+    assertThat(patchedArgs).containsAll(texts(deployment().at("/spec/template/spec/containers/0/args")));
+    assertThat(patchedArgs).contains("--leader-election", "--namespace");
+  }
+
+  @Test
+  void theServicesAndTheDisruptionBudgetSelectTheOperatorPods() {
+    JsonNode podLabels = deployment().at("/spec/template/metadata/labels");
+    for (String[] selector : new String[][] {
+        {"Service", "manifests/base/service.yaml", "/spec/selector"},
+        {"Service", "manifests/base/metrics-service.yaml", "/spec/selector"},
+        {"PodDisruptionBudget", "manifests/base/poddisruptionbudget.yaml", "/spec/selector/matchLabels"}}) {
+      JsonNode labels = only(selector[0], selector[1]).at(selector[2]);
+      assertThat(labels.size()).as("%s selects something", selector[1]).isPositive();
+      labels.fields().forEachRemaining((Map.Entry<String, JsonNode> label) ->
+          assertThat(podLabels.path(label.getKey())).as("%s %s", selector[1], label.getKey()).isEqualTo(label.getValue()));
+    }
+    JsonNode metricsPort = only("Service", "manifests/base/metrics-service.yaml").at("/spec/ports/0");
+    assertThat(metricsPort.path("name").asText()).isEqualTo("http-metrics");
+    assertThat(metricsPort.path("targetPort").asText())
+        .isEqualTo(deployment().at("/spec/template/spec/containers/0/ports/0/name").asText());
+  }
+
+  private static List<String> texts(JsonNode array) {
+    List<String> texts = new ArrayList<>();
+    array.forEach(n -> texts.add(n.asText()));
+    return texts;
+  }
+}
