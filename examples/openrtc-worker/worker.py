@@ -223,6 +223,8 @@ def main() -> None:
     log.info("membership: %s", verdict.reason)
     gate.accepting = verdict.member  # a preview registers, but takes jobs only once promoted
 
+    # isolation stays "coroutine" (the default): in "process" isolation pool.begin_drain()
+    # is a no-op, and only SIGTERM would drain (that is what trigger: Signal is for).
     pool = AgentPool(
         deployment_version=os.environ["OPENRTC_DEPLOYMENT_VERSION"],
         drain_timeout=DRAIN_TIMEOUT,

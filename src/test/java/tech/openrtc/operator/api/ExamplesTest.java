@@ -1,0 +1,170 @@
+package tech.openrtc.operator.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import tech.openrtc.operator.api.YamlDocuments.Doc;
+import tech.openrtc.operator.reconcile.SpecValidator;
+
+/**
+ * Every YAML file under examples/ and manifests/ parses, and every AgentDeployment in them is
+ * one the operator accepts: no field the CRD classes do not know, no field the CRD schema would
+ * prune (a misspelt template field vanishes silently on a real cluster), and no
+ * {@link SpecValidator} error.
+ */
+class ExamplesTest {
+
+  private static final List<Doc> DOCS = YamlDocuments.below("examples", "manifests");
+
+  private static final ObjectMapper STRICT =
+      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private static final JsonNode SPEC_SCHEMA = YamlDocuments
+      .parse(Path.of("crds", CrdUpToDateTest.FILE)).get(0).node()
+      .at("/spec/versions/0/schema/openAPIV3Schema/properties/spec");
+
+  static Stream<Doc> documents() {
+    return DOCS.stream();
+  }
+
+  static Stream<Doc> agentDeployments() {
+    return DOCS.stream().filter(d -> d.kind().equals(AgentDeployment.KIND));
+  }
+
+  static Stream<Doc> autoscalers() {
+    return DOCS.stream().filter(d -> d.kind().equals("HorizontalPodAutoscaler"));
+  }
+
+  @Test
+  void theExamplesAreFound() {
+    // Guards the globbing: an empty set would make every parameterized test below pass vacuously.
+    assertThat(agentDeployments().map(d -> d.file().toString())).contains(
+        "examples/quickstart.yaml",
+        "examples/openrtc-worker/agentdeployment.yaml",
+        "examples/livekit-agents-signal/agentdeployment.yaml");
+    assertThat(autoscalers().map(d -> d.file().toString())).containsExactly("examples/hpa.yaml");
+    assertThat(documents().map(Doc::kind)).contains("Deployment", "ClusterRole", "Role", "Kustomization");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("documents")
+  void everyDocumentHasApiVersionAndKind(Doc doc) {
+    assertThat(doc.node().isObject()).as("%s is a mapping", doc).isTrue();
+    assertThat(doc.node().path("apiVersion").asText()).as("%s apiVersion", doc).isNotBlank();
+    assertThat(doc.kind()).as("%s kind", doc).isNotBlank();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("agentDeployments")
+  void everyAgentDeploymentIsAcceptedAsWritten(Doc doc) throws Exception {
+    AgentDeployment agd = readStrictly(doc.node());
+
+    assertThat(agd.getApiVersion()).isEqualTo(AgentDeployment.API_VERSION);
+    assertThat(SpecValidator.validate(agd.getSpec())).as("%s", doc).isEmpty();
+    assertThat(prunedFields(doc.node().path("spec"))).as("%s: fields the CRD schema does not have", doc).isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("autoscalers")
+  void everyAutoscalerScalesAnAgentDeploymentOfTheExamples(Doc hpa) {
+    JsonNode target = hpa.node().path("spec").path("scaleTargetRef");
+    assertThat(hpa.node().path("apiVersion").asText()).isEqualTo("autoscaling/v2");
+    assertThat(target.path("apiVersion").asText()).isEqualTo(AgentDeployment.API_VERSION);
+    assertThat(target.path("kind").asText()).isEqualTo(AgentDeployment.KIND);
+    Doc scaled = agentDeployments()
+        .filter(d -> d.name().equals(target.path("name").asText()) && d.namespace().equals(hpa.namespace()))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(hpa + " scales " + target + ", no AgentDeployment of the examples"));
+
+    // A Resource metric needs that resource requested by every container, or the HPA has no
+    // utilization to compute.
+    for (JsonNode metric : hpa.node().path("spec").path("metrics")) {
+      String resource = metric.path("resource").path("name").asText();
+      if (metric.path("type").asText().equals("Resource")) {
+        for (JsonNode container : scaled.node().at("/spec/template/spec/containers")) {
+          assertThat(container.at("/resources/requests/" + resource).asText())
+              .as("%s: container %s requests %s", scaled, container.path("name").asText(), resource)
+              .isNotBlank();
+        }
+      }
+    }
+  }
+
+  @Test
+  void aMisspeltSpecFieldIsRejected() throws Exception {
+    JsonNode misspelt = new YAMLMapper().readTree("""
+        apiVersion: agents.openrtc.tech/v1alpha1
+        kind: AgentDeployment
+        metadata: {name: x}
+        spec:
+          version: "1"
+          replica: 3
+          template: {spec: {containers: [{name: a, image: a}]}}
+        """);
+
+    assertThatThrownBy(() -> readStrictly(misspelt))
+        .isInstanceOf(UnrecognizedPropertyException.class)
+        .hasMessageContaining("\"replica\"");
+  }
+
+  @Test
+  void aMisspeltTemplateFieldIsOneTheSchemaWouldPrune() {
+    // fabric8's PodTemplateSpec keeps unknown fields (additionalProperties), so only the schema sees this.
+    JsonNode spec = new ObjectMapper().valueToTree(Map.of(
+        "version", "1",
+        "template", Map.of("spec", Map.of(
+            "terminationGracePeriod", 60,
+            "containers", List.of(Map.of("name", "a", "image", "a", "env", List.of(Map.of("nam", "X"))))))));
+
+    assertThat(prunedFields(spec)).containsExactlyInAnyOrder(
+        "spec.template.spec.terminationGracePeriod", "spec.template.spec.containers[0].env[0].nam");
+  }
+
+  private static AgentDeployment readStrictly(JsonNode node) throws Exception {
+    return STRICT.treeToValue(node, AgentDeployment.class);
+  }
+
+  /** The paths under spec that the CRD's structural schema does not declare. */
+  private static List<String> prunedFields(JsonNode spec) {
+    List<String> pruned = new ArrayList<>();
+    collectPruned(spec, SPEC_SCHEMA, "spec", pruned);
+    return pruned;
+  }
+
+  private static void collectPruned(JsonNode value, JsonNode schema, String path, List<String> pruned) {
+    if (schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false)) {
+      return;
+    }
+    if (value.isArray()) {
+      for (int i = 0; i < value.size(); i++) {
+        collectPruned(value.get(i), schema.path("items"), path + "[" + i + "]", pruned);
+      }
+    } else if (value.isObject()) {
+      value.fields().forEachRemaining(field -> {
+        String fieldPath = path + "." + field.getKey();
+        JsonNode declared = schema.path("properties").path(field.getKey());
+        JsonNode anyKey = schema.path("additionalProperties");
+        if (!declared.isMissingNode()) {
+          collectPruned(field.getValue(), declared, fieldPath, pruned);
+        } else if (anyKey.isObject()) {
+          collectPruned(field.getValue(), anyKey, fieldPath, pruned);
+        } else {
+          pruned.add(fieldPath);
+        }
+      });
+    }
+  }
+}
