@@ -41,6 +41,8 @@ public final class Names {
   public static final String MEMBERSHIP_DIR = "/etc/openrtc/membership";
 
   /** Participant attributes a worker sets on its LiveKit agent participant when it accepts a job. */
+  /** On every AgentDeployment: its pods drain before it goes. */
+  public static final String FINALIZER = "agents.openrtc.tech/drain";
   public static final String LIVEKIT_ATTR_VERSION = "openrtc.version";
   public static final String LIVEKIT_ATTR_POD = "openrtc.pod";
   /** Set by livekit-agents itself on every agent participant. */

@@ -7,7 +7,9 @@ import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
@@ -67,8 +69,11 @@ import tech.openrtc.operator.pods.PodState;
     name = AgentDeploymentReconciler.NAME,
     // Annotations on the AgentDeployment (commands such as promote) are events too.
     generationAwareEventProcessing = false,
+    // A deleted AgentDeployment drains its pods first: without it, garbage collection would
+    // delete them at once and cut every call they hold.
+    finalizerName = Names.FINALIZER,
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
-public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
+public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, Cleaner<AgentDeployment> {
 
   public static final String NAME = "agentdeployment";
   private static final Duration CREATE_RETRY = Duration.ofSeconds(10);
@@ -159,6 +164,32 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
 
   @Override
   public UpdateControl<AgentDeployment> reconcile(AgentDeployment cached, Context<AgentDeployment> context) {
+    return run(cached, context, false).update();
+  }
+
+  /**
+   * Drains every pod as a rollout would, then lets the AgentDeployment go. An invalid spec gives
+   * no drain settings to follow: its pods are left to garbage collection, as before this finalizer.
+   */
+  @Override
+  public DeleteControl cleanup(AgentDeployment cached, Context<AgentDeployment> context) {
+    Pass pass = run(cached, context, true);
+    if (pass.podsLeft() == 0) {
+      LOG.info("{}: deleted; no pod left to drain", cached.key());
+      return DeleteControl.defaultDelete();
+    }
+    Duration again = pass.update().getScheduleDelay().map(Duration::ofMillis).orElse(Duration.ofSeconds(5));
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(again.toMillis());
+  }
+
+  /** One pass: what to answer JOSDK, and how many pods are still there (for a delete). */
+  private record Pass(UpdateControl<AgentDeployment> update, int podsLeft) {
+    static Pass of(UpdateControl<AgentDeployment> update) {
+      return new Pass(update, 0);
+    }
+  }
+
+  private Pass run(AgentDeployment cached, Context<AgentDeployment> context, boolean deleting) {
     AgentDeployment resource = statusWriter.freshest(cached);
     Instant now = clock.instant();
     String uid = resource.getMetadata().getUid();
@@ -167,11 +198,15 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
 
     // `kubectl annotate agd/x agents.openrtc.tech/rollback-to=N`: works on an invalid spec too.
     String rollbackTo = annotation(resource, Names.ANNOTATION_ROLLBACK_TO);
-    if (rollbackTo != null) {
-      return rollbackByAnnotation(resource, rollbackTo, revisions);
+    if (rollbackTo != null && !deleting) {
+      return Pass.of(rollbackByAnnotation(resource, rollbackTo, revisions));
     }
 
     List<String> errors = SpecValidator.validate(resource.getSpec());
+    if (!errors.isEmpty() && deleting) {
+      LOG.warn("{}: deleted with an invalid spec; its pods are left to garbage collection", resource.key());
+      return Pass.of(UpdateControl.noUpdate());
+    }
     if (!errors.isEmpty()) {
       // Bad input changes nothing: no pod is touched.
       boolean wasInvalid = Conditions.find(previous.getConditions(), Conditions.INVALID_SPEC) != null
@@ -180,7 +215,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
       if (statusWriter.writeIfChanged(resource, status) && !wasInvalid) {
         LOG.warn("{}: {}", resource.key(), status.getMessage());
       }
-      return UpdateControl.noUpdate();
+      return Pass.of(UpdateControl.noUpdate());
     }
     EffectiveSpec spec = SpecValidator.effective(resource.getSpec());
     String target = Revisions.hash(spec.version(), spec.template(), spec.agentName());
@@ -213,16 +248,16 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     boolean promoteRequested = "true".equals(annotation(resource, Names.ANNOTATION_PROMOTE));
     String abort = annotation(resource, Names.ANNOTATION_ABORT);
     boolean aborted = target.equals(abort);
-    if (abort != null && !aborted) {
+    if (abort != null && !aborted && !deleting) {
       // The spec changed since the abort: it no longer applies.
       history.clearAnnotations(resource, Names.ANNOTATION_ABORT);
     }
 
     Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(
         spec, observed, previous.getTargetRevision(), Times.parse(previous.getRolloutStartedAt()),
-        readings, Map.copyOf(lastKnown), activeTemplate.isPresent(), promoteRequested, aborted, now));
+        readings, Map.copyOf(lastKnown), activeTemplate.isPresent(), promoteRequested, aborted, now, deleting));
 
-    if (plan.progressDeadlineExceeded() && spec.autoRollback() && observed.rollingOut()) {
+    if (plan.progressDeadlineExceeded() && spec.autoRollback() && observed.rollingOut() && !deleting) {
       Optional<ControllerRevision> stable = RevisionHistory.find(revisions, previous.getStableRevision());
       if (stable.isPresent() && !target.equals(previous.getStableRevision())) {
         rollbackReasons.put(uid, "progress deadline exceeded (" + spec.progressDeadlineSeconds()
@@ -230,7 +265,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
         history.rollback(resource, stable.get());
         LOG.warn("{}: progress deadline exceeded; rolling back to revision {}", resource.key(),
             RevisionHistory.number(stable.get()));
-        return UpdateControl.noUpdate();
+        return Pass.of(UpdateControl.noUpdate());
       }
     }
 
@@ -241,7 +276,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     AgentDeploymentStatus status = statusWith.apply(replicaFailure(observed, createFailures.get(uid)));
 
     boolean newTarget = !target.equals(previous.getTargetRevision());
-    if (newTarget || RevisionHistory.find(revisions, target).isEmpty()) {
+    if (!deleting && (newTarget || RevisionHistory.find(revisions, target).isEmpty())) {
       // Before the revision's first pod: the record is what recreates its pods later.
       OptionalLong wasNumber = history.record(resource, targetTemplate, revisions);
       if (newTarget && wasNumber.isPresent()) {
@@ -257,12 +292,16 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     keep.add(target);
     keep.add(plan.activeRevision());
     pods.forEach(p -> keep.add(p.revision()));
-    history.prune(resource, revisions, keep, spec.revisionHistoryLimit());
+    if (!deleting) {
+      history.prune(resource, revisions, keep, spec.revisionHistoryLimit());
+    }
     // The recovery point: activeRevision is durable before any old pod is drained.
     statusWriter.writeIfChanged(resource, status);
 
     // Credentials exist before the pods that mount them; membership flips in the promoting pass.
-    Optional<Instant> renewal = syncMembership(resource, context, spec, target, activeVersion, observed, plan, now);
+    // (Being deleted, nothing new is published: the draining pods keep what they have.)
+    Optional<Instant> renewal = deleting ? Optional.empty()
+        : syncMembership(resource, context, spec, target, activeVersion, observed, plan, now);
 
     recordTransitions(resource, previous, status, plan, spec, target, observed, now);
     metrics.versions(resource.getMetadata().getNamespace(), resource.getMetadata().getName(), status.getVersions());
@@ -273,7 +312,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
         // Only a deployment with pods to delete has a reason to look again when a call ends.
         !observed.drainingPods().isEmpty() || !observed.terminatingPods().isEmpty() || !plan.drains().isEmpty()));
     act(resource, spec, plan, ops, targetTemplate, activeTemplate.orElse(null), now);
-    if (promoteRequested && (plan.promoted() || !observed.rollingOut())) {
+    if (promoteRequested && (plan.promoted() || !observed.rollingOut()) && !deleting) {
       history.clearAnnotations(resource, Names.ANNOTATION_PROMOTE);
     }
 
@@ -281,7 +320,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
     if (createFailure != null && !plan.creates().isEmpty()) {
       // Report it now (quota, admission, ...) and try again soon.
       statusWriter.writeIfChanged(resource, statusWith.apply(replicaFailure(observed, createFailure)));
-      return UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(CREATE_RETRY);
+      return Pass.of(UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(CREATE_RETRY));
     }
     Duration requeue = plan.requeueAfter();
     if (resource.getSpec().getLivekit() != null && !liveKit.available()) {
@@ -292,7 +331,10 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment> {
       Duration untilRenewal = Duration.between(now, renewal.get()).plusSeconds(1);
       requeue = requeue == null || untilRenewal.compareTo(requeue) < 0 ? untilRenewal : requeue;
     }
-    return requeue == null ? UpdateControl.noUpdate() : UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(requeue);
+    Set<String> deletedNow = plan.deletes().stream().map(d -> d.pod().name()).collect(Collectors.toSet());
+    int podsLeft = (int) pods.stream().filter(p -> !p.terminating() && !deletedNow.contains(p.name())).count();
+    return new Pass(requeue == null ? UpdateControl.noUpdate()
+        : UpdateControl.<AgentDeployment>noUpdate().rescheduleAfter(requeue), podsLeft);
   }
 
   /**

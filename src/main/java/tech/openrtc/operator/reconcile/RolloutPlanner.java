@@ -41,7 +41,16 @@ public final class RolloutPlanner {
       boolean activeTemplateKnown,
       boolean promoteRequested,
       boolean aborted,
-      Instant now) {}
+      Instant now,
+      boolean deleting) {
+
+    public Input(EffectiveSpec spec, Observation observed, String recordedTarget, Instant recordedRolloutStart,
+        Map<String, InFlight> readings, Map<String, Integer> lastKnownInFlight, boolean activeTemplateKnown,
+        boolean promoteRequested, boolean aborted, Instant now) {
+      this(spec, observed, recordedTarget, recordedRolloutStart, readings, lastKnownInFlight, activeTemplateKnown,
+          promoteRequested, aborted, now, false);
+    }
+  }
 
   private RolloutPlanner() {}
 
@@ -50,6 +59,9 @@ public final class RolloutPlanner {
     Observation obs = in.observed();
     Plan plan = new Plan();
     plan.activeRevision = obs.active();
+    if (in.deleting()) {
+      return planDeletion(in, plan);
+    }
     int replicas = spec.replicas();
 
     // Pods of revisions that are neither active nor the target (an older preview, a stray pod).
@@ -77,6 +89,31 @@ public final class RolloutPlanner {
 
     planDraining(in, plan);
     decidePhase(in, plan);
+    return plan;
+  }
+
+  /**
+   * The AgentDeployment is being deleted: every pod drains as in a rollout (no call is cut for a
+   * delete), nothing is created, and the finalizer goes once no pod is left to wait for.
+   */
+  private static Plan planDeletion(Input in, Plan plan) {
+    Observation obs = in.observed();
+    obs.exitedPods().forEach(p -> plan.deletes.add(new Plan.Delete(p, null, DeleteReason.EXITED, 0, null)));
+    for (List<PodState> group : List.of(obs.activePods(), obs.previewPods(), obs.supersededPods())) {
+      group.forEach(p -> plan.drains.add(new Plan.Drain(p, "AgentDeployment deleted")));
+    }
+    planDraining(in, plan);
+    plan.rolloutStartedAt = in.recordedRolloutStart();
+    int left = obs.all().size() - obs.exitedPods().size();
+    if (!plan.stalled.isEmpty()) {
+      plan.phase = Phase.Degraded;
+      plan.message = "Deleting: drain deadline passed for " + names(plan.stalled)
+          + " with calls in flight (onTimeout: Wait); the AgentDeployment stays until they are gone";
+    } else {
+      plan.phase = Phase.Draining;
+      plan.message = "Deleting: " + left + " worker" + (left == 1 ? "" : "s")
+          + " draining; the AgentDeployment goes when they are gone";
+    }
     return plan;
   }
 

@@ -72,7 +72,7 @@ class SimClusterTest {
 
     await().atMost(Duration.ofSeconds(5)).until(() -> isReady(get(client, "a")));
     Pod pod = get(client, "a");
-    assertThat(pod.getStatus().getPodIP()).matches("127\\.0\\.\\d+\\.\\d+").isNotEqualTo("127.0.0.1");
+    assertThat(pod.getStatus().getPodIP()).matches("127\\.\\d+\\.\\d+\\.\\d+").isNotEqualTo("127.0.0.1");
     assertThat(pod.getMetadata().getFinalizers()).contains(SimKubelet.FINALIZER);
     assertThat(pod.getStatus().getStartTime()).isNotBlank();
     assertThat(pod.getStatus().getContainerStatuses()).allMatch(c -> c.getReady());
