@@ -34,9 +34,21 @@ public final class LiveKitWebhooks {
   static final Set<String> CALL_ENDED = Set.of("room_finished", "participant_left",
       "participant_connection_aborted", "agent_job_ended");
 
-  /** What the reconciler last saw of one AgentDeployment, keyed by namespace/name. */
+  /**
+   * What the reconciler last saw of one AgentDeployment, keyed by namespace/name: its LiveKit
+   * credentials and agent name, and the pods it is waiting on (draining or terminating).
+   */
   public record Subscription(String namespace, String name, LiveKitCredentials credentials, String agentName,
-      boolean draining) {}
+      Set<String> drainingPods) {
+
+    public Subscription {
+      drainingPods = drainingPods == null ? Set.of() : Set.copyOf(drainingPods);
+    }
+
+    boolean draining() {
+      return !drainingPods.isEmpty();
+    }
+  }
 
   /** One accepted webhook naming our agent: which version handled which room. */
   public record Handled(String event, String room, String version, String pod, String participant,
@@ -120,7 +132,11 @@ public final class LiveKitWebhooks {
           participant.getAttributesMap().get(Names.LIVEKIT_ATTR_POD), participant.getIdentity(), concerned));
     }
     if (CALL_ENDED.contains(event.getEvent())) {
-      concerned.stream().filter(Subscription::draining).forEach(s -> {
+      // An agent that names its pod concerns only the deployment draining that pod: with many
+      // deployments on one LiveKit server, a call's end re-probes one of them, not all.
+      String pod = participant == null ? null : participant.getAttributesMap().get(Names.LIVEKIT_ATTR_POD);
+      concerned.stream().filter(Subscription::draining)
+          .filter(s -> pod == null || pod.isBlank() || s.drainingPods().contains(pod)).forEach(s -> {
         reprobes.incrementAndGet();
         reprobe.accept(s);
       });

@@ -36,6 +36,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.api.AgentDeployment;
@@ -310,7 +311,8 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
     webhooks.update(new LiveKitWebhooks.Subscription(resource.getMetadata().getNamespace(),
         resource.getMetadata().getName(), liveKit.credentials(), spec.agentName(),
         // Only a deployment with pods to delete has a reason to look again when a call ends.
-        !observed.drainingPods().isEmpty() || !observed.terminatingPods().isEmpty() || !plan.drains().isEmpty()));
+        Stream.of(observed.drainingPods(), observed.terminatingPods(), plan.drains().stream().map(Plan.Drain::pod).toList())
+            .flatMap(List::stream).map(PodState::name).collect(Collectors.toSet())));
     act(resource, spec, plan, ops, targetTemplate, activeTemplate.orElse(null), now);
     if (promoteRequested && (plan.promoted() || !observed.rollingOut()) && !deleting) {
       history.clearAnnotations(resource, Names.ANNOTATION_PROMOTE);

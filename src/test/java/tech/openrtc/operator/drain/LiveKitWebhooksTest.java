@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.protobuf.util.JsonFormat;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import livekit.LivekitModels.ParticipantInfo;
 import livekit.LivekitModels.Room;
 import livekit.LivekitWebhook.WebhookEvent;
@@ -25,9 +26,12 @@ class LiveKitWebhooksTest {
 
   @BeforeEach
   void subscribe() {
-    webhooks.update(new LiveKitWebhooks.Subscription("voice", "draining", CREDENTIALS, "support", true));
-    webhooks.update(new LiveKitWebhooks.Subscription("voice", "idle", CREDENTIALS, "support", false));
-    webhooks.update(new LiveKitWebhooks.Subscription("voice", "other-agent", CREDENTIALS, "sales", true));
+    webhooks.update(new LiveKitWebhooks.Subscription("voice", "draining", CREDENTIALS, "support",
+        Set.of("support-abc-1")));
+    webhooks.update(new LiveKitWebhooks.Subscription("voice", "draining-elsewhere", CREDENTIALS, "support",
+        Set.of("support-xyz-9")));
+    webhooks.update(new LiveKitWebhooks.Subscription("voice", "idle", CREDENTIALS, "support", Set.of()));
+    webhooks.update(new LiveKitWebhooks.Subscription("voice", "other-agent", CREDENTIALS, "sales", Set.of("sales-1")));
   }
 
   static String json(WebhookEvent event) throws Exception {
@@ -45,7 +49,7 @@ class LiveKitWebhooksTest {
   }
 
   @Test
-  void aSignedCallEndReprobesOnlyTheDrainingDeploymentsOfThatAgentAndAuditsTheVersion() throws Exception {
+  void aSignedCallEndReprobesOnlyTheDeploymentDrainingThatPodAndAuditsTheVersion() throws Exception {
     String body = json(agentLeft("support"));
     LiveKitWebhooks.Outcome outcome = webhooks.receive(body, FakeLiveKitServer.webhookToken(body, KEY, SECRET));
 
@@ -57,7 +61,7 @@ class LiveKitWebhooksTest {
       assertThat(h.pod()).isEqualTo("support-abc-1");
       assertThat(h.event()).isEqualTo("participant_left");
       assertThat(h.deployments()).extracting(LiveKitWebhooks.Subscription::name)
-          .containsExactlyInAnyOrder("draining", "idle");
+          .containsExactlyInAnyOrder("draining", "draining-elsewhere", "idle");
     });
     assertThat(webhooks.accepted()).isEqualTo(1);
     assertThat(webhooks.rejected()).isZero();
@@ -70,8 +74,19 @@ class LiveKitWebhooksTest {
     assertThat(webhooks.receive(body, "Bearer " + FakeLiveKitServer.webhookToken(body, KEY, SECRET)).status())
         .isEqualTo(200);
     assertThat(reprobed).extracting(LiveKitWebhooks.Subscription::name)
-        .containsExactlyInAnyOrder("draining", "other-agent");
+        .containsExactlyInAnyOrder("draining", "draining-elsewhere", "other-agent");
     assertThat(audited).isEmpty();
+  }
+
+  @Test
+  void anAgentWithoutAPodReprobesEveryDrainingDeploymentOfItsAgentName() throws Exception {
+    WebhookEvent noPod = agentLeft("support").toBuilder()
+        .setParticipant(agentLeft("support").getParticipant().toBuilder().removeAttributes(Names.LIVEKIT_ATTR_POD))
+        .build();
+    String body = json(noPod);
+    assertThat(webhooks.receive(body, FakeLiveKitServer.webhookToken(body, KEY, SECRET)).status()).isEqualTo(200);
+    assertThat(reprobed).extracting(LiveKitWebhooks.Subscription::name)
+        .containsExactlyInAnyOrder("draining", "draining-elsewhere");
   }
 
   @Test
@@ -105,7 +120,8 @@ class LiveKitWebhooksTest {
 
   @Test
   void aDeploymentWithoutCredentialsNoLongerReceives() throws Exception {
-    webhooks.update(new LiveKitWebhooks.Subscription("voice", "draining", null, "support", true));
+    webhooks.update(new LiveKitWebhooks.Subscription("voice", "draining", null, "support", Set.of("support-abc-1")));
+    webhooks.forget("voice", "draining-elsewhere");
     webhooks.forget("voice", "idle");
     webhooks.forget("voice", "other-agent");
     String body = json(agentLeft("support"));
