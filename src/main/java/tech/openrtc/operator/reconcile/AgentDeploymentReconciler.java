@@ -362,6 +362,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
     }
     metrics.retainDeployments(keys);
     webhooks.retain(keys);
+    statusWriter.retain(uids);
   }
 
   /** A Warning event and audit record the first time a disagreement outlasts two polls. */

@@ -1,0 +1,49 @@
+package tech.openrtc.operator.reconcile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import tech.openrtc.operator.api.AgentDeploymentStatus;
+import tech.openrtc.operator.api.Phase;
+import tech.openrtc.operator.api.Role;
+import tech.openrtc.operator.api.VersionStatus;
+
+class StatusWriterTest {
+
+  static AgentDeploymentStatus draining(int calls, int ready, String conditionStatus) {
+    AgentDeploymentStatus s = new AgentDeploymentStatus();
+    s.setPhase(Phase.Draining);
+    s.setMessage("3 old workers draining, " + calls + " calls in flight");
+    s.setDrainingCalls(calls);
+    VersionStatus v = new VersionStatus();
+    v.setVersion("v1");
+    v.setRole(Role.Draining);
+    v.setReplicas(3);
+    v.setReady(ready);
+    v.setInFlight(calls);
+    s.setVersions(List.of(v));
+    s.setConditions(List.of(new ConditionBuilder().withType("Draining").withStatus(conditionStatus)
+        .withReason("OldWorkersDraining").withMessage(calls + " calls in flight").build()));
+    return s;
+  }
+
+  @Test
+  void aChangeOfCallCountsAloneIsAnInFlightOnlyChange() {
+    assertThat(StatusWriter.onlyInFlightDiffers(draining(5, 3, "True"), draining(4, 3, "True"))).isTrue();
+  }
+
+  @Test
+  void anyOtherChangeIsNot() {
+    assertThat(StatusWriter.onlyInFlightDiffers(draining(5, 3, "True"), draining(5, 2, "True"))).isFalse();
+    assertThat(StatusWriter.onlyInFlightDiffers(draining(5, 3, "True"), draining(4, 3, "False"))).isFalse();
+    AgentDeploymentStatus healthy = draining(0, 3, "True");
+    healthy.setPhase(Phase.Healthy);
+    assertThat(StatusWriter.onlyInFlightDiffers(draining(1, 3, "True"), healthy)).isFalse();
+    assertThat(StatusWriter.onlyInFlightDiffers(null, draining(1, 3, "True"))).isFalse();
+    // Reaching 0 (or leaving it) is what a user waits for: written at once.
+    assertThat(StatusWriter.onlyInFlightDiffers(draining(1, 3, "True"), draining(0, 3, "True"))).isFalse();
+    assertThat(StatusWriter.onlyInFlightDiffers(draining(0, 3, "True"), draining(2, 3, "True"))).isFalse();
+  }
+}
