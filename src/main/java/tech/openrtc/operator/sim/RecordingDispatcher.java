@@ -59,7 +59,12 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher {
     if (expected != null && !expected.isEmpty()) {
       return expectationDispatcher.dispatch(request);
     }
-    return super.dispatch(request);
+    long start = System.nanoTime();
+    try {
+      return super.dispatch(request);
+    } finally {
+      requests.served(System.nanoTime() - start);
+    }
   }
 
   /**

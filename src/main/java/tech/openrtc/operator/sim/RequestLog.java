@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
 /**
@@ -17,6 +18,8 @@ public final class RequestLog {
   private final List<PodDeletion> deletions = new ArrayList<>();
   /** Grace period of the first DELETE of each pod, by pod uid; read by the kubelet. */
   private final Map<String, Long> graceByUid = new ConcurrentHashMap<>();
+  /** Wall time spent serving requests (store, watch fan-out, waiting for the store's lock). */
+  private final LongAdder servingNanos = new LongAdder();
 
   synchronized void add(RecordedCall call) {
     calls.add(call);
@@ -27,6 +30,18 @@ public final class RequestLog {
     if (!deletion.repeat() && uid != null && deletion.gracePeriodSeconds() != null) {
       graceByUid.putIfAbsent(uid, deletion.gracePeriodSeconds());
     }
+  }
+
+  void served(long nanos) {
+    servingNanos.add(nanos);
+  }
+
+  /**
+   * Wall time the API server spent serving requests since it started, summed over requests (those
+   * served at once each count): a busy server shows as a large share of the elapsed time.
+   */
+  public long servingNanos() {
+    return servingNanos.sum();
   }
 
   /** The gracePeriodSeconds of the first DELETE of the pod with this uid, or null. */

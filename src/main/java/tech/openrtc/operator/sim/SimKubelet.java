@@ -70,7 +70,7 @@ public final class SimKubelet implements AutoCloseable {
   /** {@code "annotation"}: the worker writes {@link Names#ANNOTATION_IN_FLIGHT} on its pod. */
   public static final String ANNOTATION_REPORT_IN_FLIGHT = "sim.openrtc.tech/report-in-flight";
 
-  static final String USER_AGENT = "openrtc-sim-kubelet";
+  public static final String USER_AGENT = "openrtc-sim-kubelet";
   static final long DEFAULT_GRACE_SECONDS = 30;
   private static final String CRASH_AFTER_MS = "crash-after-ms:";
   private static final int BIND_ATTEMPTS = 32;
