@@ -1,0 +1,183 @@
+package tech.openrtc.operator.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** bench.json (every figure) and bench.md (the same for a reader, with how each was measured). */
+final class BenchReport {
+
+  private BenchReport() {}
+
+  static void write(List<BenchResult> results, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Map<String, Object> json = new LinkedHashMap<>();
+    json.put("machine", machine());
+    json.put("runs", results);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(dir.resolve("bench.json").toFile(), json);
+    Files.writeString(dir.resolve("bench.md"), markdown(results));
+  }
+
+  static Map<String, Object> machine() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("processors", Runtime.getRuntime().availableProcessors());
+    m.put("maxHeapMiB", Runtime.getRuntime().maxMemory() / (1024 * 1024));
+    m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    m.put("jvmArgs", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
+    return m;
+  }
+
+  static String markdown(List<BenchResult> results) {
+    StringBuilder md = new StringBuilder("# openrtc-operator benchmark\n\n");
+    md.append("Machine: ").append(machine().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
+        .collect(Collectors.joining(", "))).append(".\n\n");
+    md.append(summary(results));
+    md.append('\n').append(HOW);
+    results.forEach(r -> run(md, r));
+    return md.toString();
+  }
+
+  /** One row per run; times in seconds. */
+  static String summary(List<BenchResult> results) {
+    StringBuilder md = new StringBuilder();
+    md.append("| run | N x R | source | poll s | rollout s | writes / replaced pod (pod writes, min 3) |"
+        + " writes above min | idle writes | drain reaction p50 / p95 / p99 / max s (n) | idle at drain: n, wait"
+        + " min / p50 s | overhead p50 / p99 s | operator's reaction p50 / p99 s | reconciles | probes (rounds) |"
+        + " API req/s (operator %) | peak heap MiB (after GC) | CPU ms operator / process | calls started /"
+        + " completed / cut |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+    for (BenchResult r : results) {
+      BenchResult.Stats d = r.drainReaction();
+      md.append(String.format(Locale.ROOT, "| %s | %d x %d | %s | %d | %.1f%s | %.2f (%.2f) | %d | %s |"
+              + " %s / %s / %s / %s (%d) | %d, %s / %s | %s / %s | %s / %s | %d | %d (%d) | %.0f (%.0f%%) |"
+              + " %.0f (%.0f) | %d / %d | %d / %d / %d |%n",
+          r.label(), r.deployments(), r.replicas(), r.source(), r.pollSeconds(), r.rolloutSeconds(),
+          r.completed() ? "" : " (timed out)", r.writesPerReplacedPod(), r.podWritesPerReplacedPod(),
+          r.writes().stream().mapToLong(w -> Math.max(0, w.aboveMinimum())).sum(),
+          r.idleWrites() == null ? "not measured" : r.idleWrites() + " in " + r.idleSeconds() + " s",
+          s(d.p50()), s(d.p95()), s(d.p99()), s(d.max()), d.count(),
+          r.idleAtDrainWait().count(), s(r.idleAtDrainWait().min()), s(r.idleAtDrainWait().p50()),
+          s(r.rollout().overhead().p50()), s(r.rollout().overhead().p99()),
+          s(r.rollout().operatorReaction().p50()), s(r.rollout().operatorReaction().p99()),
+          r.operator().reconciles(), r.operator().probeRequests(), r.operator().probeRounds(),
+          r.api().meanPerSecond(), 100.0 * r.api().operatorRequests() / Math.max(1, r.api().requests()),
+          r.peakHeapMiB(), r.peakHeapAfterGcMiB(), r.operatorCpuMillis(), r.processCpuMillis(),
+          r.callsStarted(), r.callsCompleted(), r.callsCut()));
+    }
+    return md.toString();
+  }
+
+  private static void run(StringBuilder md, BenchResult r) {
+    md.append(String.format(Locale.ROOT, "%n## Run %s: %d x %d, %s source, poll %d s%n%n", r.label(), r.deployments(),
+        r.replicas(), r.source(), r.pollSeconds()));
+    md.append(String.format(Locale.ROOT, "%.1f calls/s over all deployments, %s s each; pods start in %.1f s; "
+            + "%d old pods replaced; rollout %.1f s (first version patch to last Healthy)%s.%n%n",
+        r.callsPerSecond(), r.callSeconds(), r.startupSeconds(), r.podsReplaced(), r.rolloutSeconds(),
+        r.completed() ? "" : ", NOT COMPLETED within the timeout"));
+    md.append("Operator writes during the rollout:\n\n| write | count | minimum | above minimum | the minimum is |\n"
+        + "|---|---|---|---|---|\n");
+    for (WriteBudget.Row w : r.writes()) {
+      md.append(String.format("| %s | %d | %d | %d | %s |%n", w.kind(), w.count(), w.minimum(), w.aboveMinimum(),
+          w.minimumIs()));
+    }
+    md.append("\nStatus writes by cause (each status change the bench's watch saw, by the most significant thing it"
+        + " changed): ").append(r.statusWritesByCause()).append(".\n\n");
+    BenchResult.Api api = r.api();
+    md.append("All operator requests during the rollout: ").append(r.requests()).append(String.format(Locale.ROOT,
+        ".%n%nThe API server received %d requests from all clients (kubelet, workers, bench, operator), %d of them"
+            + " (%.0f%%) the operator's: %.1f per second on average, %d in the busiest second; serving them took"
+            + " %.1f s (summed over requests).%n%n", api.requests(), api.operatorRequests(),
+        100.0 * api.operatorRequests() / Math.max(1, api.requests()), api.meanPerSecond(), api.peakPerSecond(),
+        api.servingSeconds()));
+    if (r.idleWrites() != null) {
+      md.append("Idle writes (").append(r.idleSeconds()).append(" s after the rollout): ").append(r.idleWrites())
+          .append(r.idleWrites() > 0 ? " " + r.idleWritesByKind() : "").append(".\n\n");
+    }
+    md.append("Drain reaction (last call end to DELETE): ").append(stats(r.drainReaction()))
+        .append(" s, poll ").append(r.pollSeconds()).append(" s. Idle at drain start: ")
+        .append(r.idleAtDrainWait().count()).append(" pods, drain mark to DELETE ").append(stats(r.idleAtDrainWait()))
+        .append(" s").append(r.podsDeletedWithoutDrainMark() > 0
+            ? "; " + r.podsDeletedWithoutDrainMark() + " pods deleted without a drain mark" : "")
+        .append("; pods that held a call when their DELETE arrived: ").append(r.podsDeletedWithLiveCalls())
+        .append(".\n\n");
+    BenchResult.Phases p = r.rollout();
+    md.append("Rollout per deployment: ").append(stats(p.duration())).append(" s; overhead (minus start-up and drained"
+        + " call): ").append(stats(p.overhead())).append(" s; the operator's own reactions (first status write,"
+        + " promotion, Healthy write): ").append(stats(p.operatorReaction())).append(" s.\n\n");
+    md.append("| stretch of one deployment's rollout | p50 / p95 / p99 / max s (n, min) |\n|---|---|\n");
+    p.stretches().forEach((name, st) -> md.append("| ").append(name).append(" | ").append(stats(st)).append(" |\n"));
+    OperatorCounters o = r.operator();
+    md.append(String.format(Locale.ROOT, "%nReconciles %d, probe requests %d in %d rounds, LiveKit requests %d, webhooks"
+            + " accepted %d (re-probes asked %d).%n%nCPU during the rollout: operator %d ms %s; whole process %d ms."
+            + " Peak heap %.0f MiB sampled, %.0f MiB right after a collection (whole process).%n",
+        o.reconciles(), o.probeRequests(), o.probeRounds(), o.liveKitRequests(), o.webhooksAccepted(),
+        o.webhookReprobes(), r.operatorCpuMillis(), r.operatorCpuMillisByThread(), r.processCpuMillis(),
+        r.peakHeapMiB(), r.peakHeapAfterGcMiB()));
+    md.append(String.format("%nCalls over the run: %d started, %d completed, %d cut, %d found no worker.%n",
+        r.callsStarted(), r.callsCompleted(), r.callsCut(), r.callsRejected()));
+    if (!r.notes().isEmpty()) {
+      md.append("\nNotes:\n\n");
+      r.notes().forEach(n -> md.append("- ").append(n).append('\n'));
+    }
+  }
+
+  private static final String HOW = """
+      How each figure is measured. One process holds the fabric8 mock API server, the simulated kubelet
+      and workers, the call generators, the operator (AgentOperator.start with its own client, User-Agent
+      openrtc-operator/...) and the bench's own client. Each run starts a fresh simulated cluster and
+      operator, makes N AgentDeployments Healthy at v1, places calls, waits one longest call, then patches
+      spec.version of all N to v2, one after the other, and waits until all are Healthy at v2.
+
+      - Requests and writes: requests the mock API server received with the operator's User-Agent, from
+        the first version patch until 2 s after the last deployment was seen Healthy at v2 (so Events and
+        clean-ups of that last pass count for the rollout). The minimum per write kind is in each run's
+        table; writes / replaced pod is all operator writes over the old pods deleted, in brackets only
+        the pod writes (create, drain patch, delete), whose minimum is 3.
+      - Idle writes: operator writes in the window after that, with calls still arriving (goal 0).
+      - Drain reaction: for each deleted old pod whose last call ended after its drain mark (the
+        operator's drain patch, as the API server received it), from that call's end (the call ledger) to
+        the pod's DELETE (as the API server received it). Pods idle at drain start wait the settle time
+        (min(pollSeconds, 2 s)) by design; their drain mark to DELETE is shown apart.
+      - Rollout: per deployment, from its version patch to the bench's informer (a watch, not polling)
+        seeing it Healthy at v2 with observedGeneration current. Overhead is that minus the simulated
+        start-up delay minus the drained call (from the deployment's first drain mark to the end of the
+        last call on its old pods; 0 if they were idle). The stretches split each rollout at points the
+        API server's request log and the call ledger show; the operator's own reactions are the sum of
+        three of them (first status write, promotion, Healthy write), the rest is the simulated kubelet,
+        the calls and the operator's drain reaction.
+      - API req/s: requests of all clients per second during the rollout, and the operator's share; the
+        mock API server's throughput bounds how fast anything in the simulated cluster moves.
+      - Reconciles: JOSDK's operator.sdk.reconciliations.started counter; probes: the in-flight prober's
+        HTTP requests and rounds; LiveKit requests and webhooks: the operator's own counters.
+      - Heap: MemoryMXBean heap used sampled every 100 ms over the whole run, and heap used right after
+        each garbage collection (closer to the live set), both for the whole process, simulator included.
+      - Operator CPU: ThreadMXBean CPU time during the rollout (sampled each second, so a thread that ends
+        counts up to its last sample) of threads named ReconcilerExecutor-* or in thread pools made while
+        AgentOperator.start ran (pool-K-thread-M: JOSDK's reconciler pool), inflight-probe, livekit-count,
+        operator-http, signing-keys, operator-client-task-* and OperatorClientHttp-* (the operator client's
+        informer callbacks and HTTP executor, named by the bench). Not counted: the JDK HTTP clients'
+        selector threads (HttpClient-N-SelectorManager), which cannot be told apart from the simulator's.
+        Process CPU is everything (simulator, GC, JIT), for context.
+      """;
+
+  private static String stats(BenchResult.Stats s) {
+    if (s.count() == 0) {
+      return "none";
+    }
+    return String.format(Locale.ROOT, "%s / %s / %s / %s (n=%d, min %s)", s(s.p50()), s(s.p95()), s(s.p99()),
+        s(s.max()), s.count(), s(s.min()));
+  }
+
+  private static String s(Double seconds) {
+    return seconds == null ? "-" : String.format(Locale.ROOT, "%.2f", seconds);
+  }
+}

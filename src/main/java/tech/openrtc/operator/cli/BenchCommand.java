@@ -1,0 +1,97 @@
+package tech.openrtc.operator.cli;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import tech.openrtc.operator.bench.Bench;
+import tech.openrtc.operator.bench.BenchConfig;
+import tech.openrtc.operator.bench.BenchConfig.Source;
+
+/**
+ * {@code bench}: the simulated cluster and the operator in one process, N AgentDeployments
+ * under calls all bumped at once; writes DIR/bench.json and DIR/bench.md. See BENCHMARKS.md.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = {"Measure a rollout of many AgentDeployments at once on the embedded simulated cluster.",
+        "Without --deployments: N=1, 10, 100 (http source, idle writes measured once, after N=100), then N=10 with",
+        "the annotation source and N=10 with the livekit source and webhooks (both with --event-poll-seconds).",
+        "Exit 1 if a rollout did not finish or any call was cut."})
+public class BenchCommand implements Callable<Integer> {
+
+  @Option(names = "--deployments", description = "Run once with N AgentDeployments (default: the sizes above).")
+  Integer deployments;
+
+  @Option(names = "--replicas", defaultValue = "3", description = "Replicas per AgentDeployment (default ${DEFAULT-VALUE}).")
+  int replicas;
+
+  @Option(names = "--calls-per-second", defaultValue = "20",
+      description = "Call arrivals over all deployments together (default ${DEFAULT-VALUE}).")
+  double callsPerSecond;
+
+  @Option(names = "--call-seconds", defaultValue = "2-6", description = "Call duration range MIN-MAX (default ${DEFAULT-VALUE}).")
+  String callSeconds;
+
+  @Option(names = "--poll-seconds", defaultValue = "1", description = "spec.drain.pollSeconds (default ${DEFAULT-VALUE}).")
+  int pollSeconds;
+
+  @Option(names = "--event-poll-seconds", defaultValue = "10",
+      description = "pollSeconds of the annotation and livekit runs, long so events must do the work (default ${DEFAULT-VALUE}).")
+  int eventPollSeconds;
+
+  @Option(names = "--source", defaultValue = "http", description = "In-flight source with --deployments: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+  Source source;
+
+  @Option(names = "--idle-seconds", defaultValue = "60",
+      description = "Watch for operator writes this long after the (largest) rollout; 0: skip (default ${DEFAULT-VALUE}).")
+  int idleSeconds;
+
+  @Option(names = "--startup-ms", defaultValue = "1000", description = "Simulated pod start-up time (default ${DEFAULT-VALUE} ms).")
+  long startupMillis;
+
+  @Option(names = "--timeout-seconds", defaultValue = "600", description = "Give up on a rollout after this long (default ${DEFAULT-VALUE}).")
+  long timeoutSeconds;
+
+  @Option(names = "--large", description = "N=1000 (3,000 pods); try it with java -Xmx512m.")
+  boolean large;
+
+  @Option(names = "--out", defaultValue = "target/bench", description = "Report directory (default ${DEFAULT-VALUE}).")
+  Path out;
+
+  @Option(names = "--verbose", description = "Show the operator's log.")
+  boolean verbose;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!verbose) {
+      Logs.quiet();
+    }
+    boolean ok = Bench.run(configs(), out, System.out);
+    System.out.println("report: " + out.resolve("bench.md") + " and " + out.resolve("bench.json"));
+    return ok ? 0 : 1;
+  }
+
+  List<BenchConfig> configs() {
+    List<BenchConfig> runs = new ArrayList<>();
+    if (large || deployments != null) {
+      int n = large ? 1000 : deployments;
+      runs.add(config("N=" + n, n, source, source == Source.http ? pollSeconds : eventPollSeconds, idleSeconds));
+      return runs;
+    }
+    // The idle window is long: measured once, after the largest run, so the default sizes stay quick.
+    runs.add(config("N=1", 1, Source.http, pollSeconds, 0));
+    runs.add(config("N=10", 10, Source.http, pollSeconds, 0));
+    runs.add(config("N=100", 100, Source.http, pollSeconds, idleSeconds));
+    runs.add(config("N=10 annotation", 10, Source.annotation, eventPollSeconds, 0));
+    runs.add(config("N=10 livekit+webhooks", 10, Source.livekit, eventPollSeconds, 0));
+    return runs;
+  }
+
+  private BenchConfig config(String label, int n, Source src, int poll, int idle) {
+    return new BenchConfig(label, n, replicas, DemoCommand.profile(callsPerSecond, callSeconds), poll, src,
+        Duration.ofMillis(startupMillis), idle, Duration.ofSeconds(timeoutSeconds));
+  }
+}
