@@ -103,7 +103,9 @@ final class BenchReport {
           .append(r.idleWrites() > 0 ? " " + r.idleWritesByKind() : "").append(".\n\n");
     }
     md.append("Drain reaction (last call end to DELETE): ").append(stats(r.drainReaction()))
-        .append(" s, poll ").append(r.pollSeconds()).append(" s. Idle at drain start: ")
+        .append(" s, poll ").append(r.pollSeconds()).append(" s").append(r.annotationReaction().count() == 0 ? ""
+            : "; from the worker's last in-flight annotation write to DELETE: " + stats(r.annotationReaction()) + " s")
+        .append(". Idle at drain start: ")
         .append(r.idleAtDrainWait().count()).append(" pods, drain mark to DELETE ").append(stats(r.idleAtDrainWait()))
         .append(" s").append(r.podsDeletedWithoutDrainMark() > 0
             ? "; " + r.podsDeletedWithoutDrainMark() + " pods deleted without a drain mark" : "")

@@ -38,6 +38,7 @@ record BenchResult(
     Long idleWrites,
     Map<String, Long> idleWritesByKind,
     Stats drainReaction,
+    Stats annotationReaction,
     Stats idleAtDrainWait,
     long podsDeletedWithoutDrainMark,
     long podsDeletedWithLiveCalls,
@@ -125,7 +126,7 @@ record BenchResult(
         ratio(total, a.replaced), ratio(podWrites, a.replaced), in.statusWritesByCause(),
         in.idleWrites() == null ? null : c.idleSeconds(), in.idleWrites() == null ? null : (long) in.idleWrites().size(),
         in.idleWrites() == null ? null : countByKind(in.idleWrites()),
-        Stats.of(a.reaction), Stats.of(a.idleWait), a.withoutMark, a.withLiveCalls,
+        Stats.of(a.reaction), Stats.of(a.annotationReaction), Stats.of(a.idleWait), a.withoutMark, a.withLiveCalls,
         new Phases(Stats.of(a.rollout), Stats.of(a.overhead), Stats.of(a.operatorReaction), stretches),
         in.counters(),
         cpu.peakHeapBytes() / (1024.0 * 1024.0), cpu.peakHeapAfterGcBytes() / (1024.0 * 1024.0),
@@ -140,7 +141,7 @@ record BenchResult(
     return new BenchResult(label, deployments, replicas, callsPerSecond, callSeconds, pollSeconds, source,
         startupSeconds, completed, rolloutSeconds, requests, api, writes, podsReplaced, writesPerReplacedPod,
         podWritesPerReplacedPod, statusWritesByCause, idleSeconds, idleWrites, idleWritesByKind,
-        drainReaction, idleAtDrainWait, podsDeletedWithoutDrainMark, podsDeletedWithLiveCalls, rollout, operator,
+        drainReaction, annotationReaction, idleAtDrainWait, podsDeletedWithoutDrainMark, podsDeletedWithLiveCalls, rollout, operator,
         peakHeapMiB, peakHeapAfterGcMiB, operatorCpuMillis, operatorCpuMillisByThread,
         processCpuMillis, processCpuMillisByThread, callsStarted, callsCompleted, callsCut, callsRejected, n);
   }

@@ -11,6 +11,7 @@ import tech.openrtc.operator.cli.RunCommand;
 import tech.openrtc.operator.sim.CallLedger;
 import tech.openrtc.operator.sim.PodDeletion;
 import tech.openrtc.operator.sim.RecordedCall;
+import tech.openrtc.operator.sim.SimCluster;
 import tech.openrtc.operator.sim.SimKubelet;
 
 /**
@@ -37,6 +38,8 @@ final class RolloutAnalysis {
 
   final List<Duration> reaction = new ArrayList<>();
   final List<Duration> idleWait = new ArrayList<>();
+  /** Annotation source: from the worker's last in-flight annotation write to the DELETE. */
+  final List<Duration> annotationReaction = new ArrayList<>();
   final List<Duration> rollout = new ArrayList<>();
   final List<Duration> overhead = new ArrayList<>();
   /** The operator's own stretches summed: first status write, promotion, Healthy write. */
@@ -60,27 +63,32 @@ final class RolloutAnalysis {
     RolloutAnalysis a = new RolloutAnalysis();
     List.of(OPERATOR_SEES_BUMP, PODS_START, OPERATOR_PROMOTES, CALLS_DRAIN, PODS_GO, OPERATOR_SEES_GONE, WATCH)
         .forEach(s -> a.stretches.put(s, new ArrayList<>()));
-    Map<String, Instant> drainMark = new HashMap<>();
-    for (RecordedCall c : requests) {
-      // The operator's only patch of a pod is its drain mark (PodActions).
-      if (isOperator(c) && c.verb().equals("patch") && c.resource().equals("pods") && c.subresource() == null) {
-        drainMark.putIfAbsent(c.name(), c.at());
-      }
-    }
     Map<String, Instant> deletedAt = new HashMap<>();
     for (PodDeletion d : deletions) {
       if (!d.repeat() && deletedAt.putIfAbsent(d.name(), d.at()) == null && d.liveCallsAtRequest() > 0) {
         a.withLiveCalls++;
       }
     }
+    Map<String, Instant> drainMark = new HashMap<>();
+    Map<String, Instant> lastWorkerWrite = new HashMap<>();
+    for (RecordedCall c : requests) {
+      boolean podPatch = c.verb().equals("patch") && c.resource().equals("pods") && c.subresource() == null;
+      // The operator's only patch of a pod is its drain mark (PodActions); a worker's, its in-flight count.
+      if (podPatch && isOperator(c)) {
+        drainMark.putIfAbsent(c.name(), c.at());
+      } else if (podPatch && c.userAgentStartsWith(SimCluster.WORKER_USER_AGENT) && deletedAt.containsKey(c.name())
+          && c.at().isBefore(deletedAt.get(c.name()))) {
+        lastWorkerWrite.put(c.name(), c.at());
+      }
+    }
     a.replaced = deletedAt.size();
-    deletedAt.forEach((pod, deleted) -> a.oldPod(pod, deleted, drainMark.get(pod), ledger));
+    deletedAt.forEach((pod, deleted) -> a.oldPod(pod, deleted, drainMark.get(pod), lastWorkerWrite.get(pod), ledger));
     a.marks(requests, bumpedAt, healthyAt, deletedAt);
     healthyAt.forEach((name, healthy) -> a.deployment(name, bumpedAt.get(name), healthy, startup));
     return a;
   }
 
-  private void oldPod(String pod, Instant deleted, Instant marked, CallLedger ledger) {
+  private void oldPod(String pod, Instant deleted, Instant marked, Instant workerWrote, CallLedger ledger) {
     if (marked == null) {
       withoutMark++;
       return;
@@ -92,6 +100,9 @@ final class RolloutAnalysis {
     if (end != null && end.isAfter(marked)) {
       reaction.add(Duration.between(end, deleted));
       lastCallEnd.merge(deployment, end, RolloutAnalysis::later);
+      if (workerWrote != null && workerWrote.isAfter(end)) {
+        annotationReaction.add(Duration.between(workerWrote, deleted));
+      }
     } else {
       // Idle when its drain began: it waits the settle time by design.
       idleWait.add(Duration.between(marked, deleted));

@@ -51,7 +51,7 @@ public final class SimCluster implements AutoCloseable {
   public static final String CRD_RESOURCE = "META-INF/fabric8/agentdeployments.agents.openrtc.tech-v1.yml";
   /** User-Agent (prefix) of every client the sim itself uses. */
   public static final String USER_AGENT = "openrtc-sim";
-  static final String WORKER_USER_AGENT = "openrtc-sim-worker";
+  public static final String WORKER_USER_AGENT = "openrtc-sim-worker";
   static final String CONTEXT = "openrtc-sim";
 
   // The mock web server logs every request at INFO through java.util.logging; keep a strong
