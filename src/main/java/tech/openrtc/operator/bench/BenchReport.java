@@ -117,6 +117,10 @@ final class BenchReport {
         + " promotion, Healthy write): ").append(stats(p.operatorReaction())).append(" s.\n\n");
     md.append("| stretch of one deployment's rollout | p50 / p95 / p99 / max s (n, min) |\n|---|---|\n");
     p.stretches().forEach((name, st) -> md.append("| ").append(name).append(" | ").append(stats(st)).append(" |\n"));
+    if (p.outOfOrder() > 0) {
+      md.append("\n").append(p.outOfOrder()).append(" deployment(s) left out of the stretches: their points came out of"
+          + " order (a request or watch event delivered very late).\n");
+    }
     OperatorCounters o = r.operator();
     md.append(String.format(Locale.ROOT, "%nReconciles %d, probe requests %d in %d rounds, LiveKit requests %d, webhooks"
             + " accepted %d (re-probes asked %d).%n%nCPU during the rollout: operator %d ms %s; whole process %d ms."

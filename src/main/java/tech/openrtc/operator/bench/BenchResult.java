@@ -78,7 +78,8 @@ record BenchResult(
    * start-up delay and the drained call are taken away, the operator's own stretches summed, and
    * the stretches the rollout is made of (see RolloutAnalysis).
    */
-  record Phases(Stats duration, Stats overhead, Stats operatorReaction, Map<String, Stats> stretches) {}
+  record Phases(Stats duration, Stats overhead, Stats operatorReaction, Map<String, Stats> stretches,
+      long outOfOrder) {}
 
   /**
    * The API server during the rollout, all clients: requests, the operator's share, requests per
@@ -127,7 +128,7 @@ record BenchResult(
         in.idleWrites() == null ? null : c.idleSeconds(), in.idleWrites() == null ? null : (long) in.idleWrites().size(),
         in.idleWrites() == null ? null : countByKind(in.idleWrites()),
         Stats.of(a.reaction), Stats.of(a.annotationReaction), Stats.of(a.idleWait), a.withoutMark, a.withLiveCalls,
-        new Phases(Stats.of(a.rollout), Stats.of(a.overhead), Stats.of(a.operatorReaction), stretches),
+        new Phases(Stats.of(a.rollout), Stats.of(a.overhead), Stats.of(a.operatorReaction), stretches, a.outOfOrder),
         in.counters(),
         cpu.peakHeapBytes() / (1024.0 * 1024.0), cpu.peakHeapAfterGcBytes() / (1024.0 * 1024.0),
         cpu.operatorByThread().values().stream().mapToLong(Long::longValue).sum(), cpu.operatorByThread(),

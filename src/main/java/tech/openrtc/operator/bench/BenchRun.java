@@ -167,7 +167,8 @@ final class BenchRun {
     List<RecordedCall> rolloutRequests = requests(sim, null, rolloutEnd);
 
     List<RecordedCall> idleWrites = null;
-    if (config.idleSeconds() > 0) {
+    // Idle only means something once the rollout is over.
+    if (config.idleSeconds() > 0 && completed) {
       step("watching %d s for idle writes", config.idleSeconds());
       Thread.sleep(config.idleSeconds() * 1000L);
       idleWrites = requests(sim, rolloutEnd, Instant.now()).stream()

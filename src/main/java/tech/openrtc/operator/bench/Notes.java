@@ -57,7 +57,9 @@ final class Notes {
       notes.add("FAILED: " + r.callsCut() + " call(s) cut.");
     }
     if (!r.completed()) {
-      notes.add("FAILED: the rollout did not reach Healthy at the new version within the timeout.");
+      notes.add("FAILED: the rollout did not reach Healthy at the new version within the timeout: only "
+          + r.rollout().duration().count() + " of " + r.deployments() + " deployments did, and the per-deployment"
+          + " figures are theirs; idle writes were not measured.");
     }
     return notes;
   }

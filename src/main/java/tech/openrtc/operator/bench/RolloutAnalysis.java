@@ -48,6 +48,8 @@ final class RolloutAnalysis {
   long replaced;
   long withoutMark;
   long withLiveCalls;
+  /** Deployments whose points came out of order (a request or watch event delivered very late). */
+  long outOfOrder;
 
   /** Per deployment name: the first or last time of something, as the request log shows it. */
   private final Map<String, Instant> firstStatusWrite = new HashMap<>();
@@ -154,6 +156,12 @@ final class RolloutAnalysis {
         lastGone.get(name), healthyWrite.get(name), healthy);
     if (points.contains(null)) {
       return; // e.g. no old pod (nothing to drain): no stretches for this one
+    }
+    for (int i = 1; i < points.size(); i++) {
+      if (points.get(i).isBefore(points.get(i - 1))) {
+        outOfOrder++;
+        return;
+      }
     }
     List<String> names = List.copyOf(stretches.keySet());
     for (int i = 0; i < names.size(); i++) {

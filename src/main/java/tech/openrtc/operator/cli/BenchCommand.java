@@ -52,8 +52,9 @@ public class BenchCommand implements Callable<Integer> {
   @Option(names = "--startup-ms", defaultValue = "1000", description = "Simulated pod start-up time (default ${DEFAULT-VALUE} ms).")
   long startupMillis;
 
-  @Option(names = "--timeout-seconds", defaultValue = "600", description = "Give up on a rollout after this long (default ${DEFAULT-VALUE}).")
-  long timeoutSeconds;
+  @Option(names = "--timeout-seconds",
+      description = "Give up on a rollout after this long (default 600, with --large 3600: on 2 cores it takes long).")
+  Long timeoutSeconds;
 
   @Option(names = "--large", description = "N=1000 (3,000 pods); try it with java -Xmx512m.")
   boolean large;
@@ -91,7 +92,8 @@ public class BenchCommand implements Callable<Integer> {
   }
 
   private BenchConfig config(String label, int n, Source src, int poll, int idle) {
+    long timeout = timeoutSeconds != null ? timeoutSeconds : large ? 3600 : 600;
     return new BenchConfig(label, n, replicas, DemoCommand.profile(callsPerSecond, callSeconds), poll, src,
-        Duration.ofMillis(startupMillis), idle, Duration.ofSeconds(timeoutSeconds));
+        Duration.ofMillis(startupMillis), idle, Duration.ofSeconds(timeout));
   }
 }
