@@ -103,7 +103,8 @@ final class BenchReport {
           .append(r.idleWrites() > 0 ? " " + r.idleWritesByKind() : "").append(".\n\n");
     }
     md.append("Drain reaction (last call end to DELETE): ").append(stats(r.drainReaction()))
-        .append(" s, poll ").append(r.pollSeconds()).append(" s").append(r.annotationReaction().count() == 0 ? ""
+        .append(" s, poll ").append(r.pollSeconds()).append(" s; of those whose last call ended after the settle time: ")
+        .append(stats(r.drainReactionAfterSettle())).append(" s").append(r.annotationReaction().count() == 0 ? ""
             : "; from the worker's last in-flight annotation write to DELETE: " + stats(r.annotationReaction()) + " s")
         .append(". Idle at drain start: ")
         .append(r.idleAtDrainWait().count()).append(" pods, drain mark to DELETE ").append(stats(r.idleAtDrainWait()))
@@ -152,7 +153,8 @@ final class BenchReport {
       - Drain reaction: for each deleted old pod whose last call ended after its drain mark (the
         operator's drain patch, as the API server received it), from that call's end (the call ledger) to
         the pod's DELETE (as the API server received it). Pods idle at drain start wait the settle time
-        (min(pollSeconds, 2 s)) by design; their drain mark to DELETE is shown apart.
+        (min(pollSeconds, 2 s)) by design; their drain mark to DELETE is shown apart. A pod whose last
+        call ended within the settle time waits for it too: the reaction is also shown for the others.
       - Rollout: per deployment, from its version patch to the bench's informer (a watch, not polling)
         seeing it Healthy at v2 with observedGeneration current. Overhead is that minus the simulated
         start-up delay minus the drained call (from the deployment's first drain mark to the end of the

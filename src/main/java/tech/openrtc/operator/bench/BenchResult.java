@@ -38,6 +38,7 @@ record BenchResult(
     Long idleWrites,
     Map<String, Long> idleWritesByKind,
     Stats drainReaction,
+    Stats drainReactionAfterSettle,
     Stats annotationReaction,
     Stats idleAtDrainWait,
     long podsDeletedWithoutDrainMark,
@@ -111,7 +112,7 @@ record BenchResult(
         .filter(r -> r.userAgentStartsWith(RunCommand.USER_AGENT)).toList();
     Map<String, Long> writes = countByKind(ours.stream().filter(RecordedCall::isWrite).toList());
     RolloutAnalysis a = RolloutAnalysis.of(in.rolloutRequests(), in.deletions(), in.ledger(), in.bumpedAt(),
-        in.healthyAt(), c.startupDelay());
+        in.healthyAt(), c.startupDelay(), settle(c.pollSeconds()));
     Map<String, Stats> stretches = new LinkedHashMap<>();
     a.stretches.forEach((name, samples) -> stretches.put(name, Stats.of(samples)));
     long total = writes.values().stream().mapToLong(Long::longValue).sum();
@@ -127,7 +128,7 @@ record BenchResult(
         ratio(total, a.replaced), ratio(podWrites, a.replaced), in.statusWritesByCause(),
         in.idleWrites() == null ? null : c.idleSeconds(), in.idleWrites() == null ? null : (long) in.idleWrites().size(),
         in.idleWrites() == null ? null : countByKind(in.idleWrites()),
-        Stats.of(a.reaction), Stats.of(a.annotationReaction), Stats.of(a.idleWait), a.withoutMark, a.withLiveCalls,
+        Stats.of(a.reaction), Stats.of(a.reactionAfterSettle), Stats.of(a.annotationReaction), Stats.of(a.idleWait), a.withoutMark, a.withLiveCalls,
         new Phases(Stats.of(a.rollout), Stats.of(a.overhead), Stats.of(a.operatorReaction), stretches, a.outOfOrder),
         in.counters(),
         cpu.peakHeapBytes() / (1024.0 * 1024.0), cpu.peakHeapAfterGcBytes() / (1024.0 * 1024.0),
@@ -142,7 +143,7 @@ record BenchResult(
     return new BenchResult(label, deployments, replicas, callsPerSecond, callSeconds, pollSeconds, source,
         startupSeconds, completed, rolloutSeconds, requests, api, writes, podsReplaced, writesPerReplacedPod,
         podWritesPerReplacedPod, statusWritesByCause, idleSeconds, idleWrites, idleWritesByKind,
-        drainReaction, annotationReaction, idleAtDrainWait, podsDeletedWithoutDrainMark, podsDeletedWithLiveCalls, rollout, operator,
+        drainReaction, drainReactionAfterSettle, annotationReaction, idleAtDrainWait, podsDeletedWithoutDrainMark, podsDeletedWithLiveCalls, rollout, operator,
         peakHeapMiB, peakHeapAfterGcMiB, operatorCpuMillis, operatorCpuMillisByThread,
         processCpuMillis, processCpuMillisByThread, callsStarted, callsCompleted, callsCut, callsRejected, n);
   }
@@ -154,6 +155,11 @@ record BenchResult(
     long peak = perSecond.values().stream().mapToLong(Long::longValue).max().orElse(0);
     return new Api(in.rolloutRequests().size(), operatorRequests,
         Math.round(10.0 * in.rolloutRequests().size() / seconds) / 10.0, peak, in.apiServingNanos() / 1e9);
+  }
+
+  /** How long the operator lets a drained worker see its mark before a 0 counts: min(pollSeconds, 2 s). */
+  static Duration settle(int pollSeconds) {
+    return Duration.ofSeconds(Math.min(pollSeconds, 2));
   }
 
   private static Map<String, Long> countByKind(List<RecordedCall> calls) {

@@ -38,6 +38,11 @@ final class RolloutAnalysis {
 
   final List<Duration> reaction = new ArrayList<>();
   final List<Duration> idleWait = new ArrayList<>();
+  /**
+   * The same, for pods whose last call ended after the settle time (a 0 read sooner must wait for
+   * it, by design): what the poll or the event path alone takes.
+   */
+  final List<Duration> reactionAfterSettle = new ArrayList<>();
   /** Annotation source: from the worker's last in-flight annotation write to the DELETE. */
   final List<Duration> annotationReaction = new ArrayList<>();
   final List<Duration> rollout = new ArrayList<>();
@@ -59,10 +64,12 @@ final class RolloutAnalysis {
   private final Map<String, Instant> lastGone = new HashMap<>();
   private final Map<String, Instant> lastReady = new HashMap<>();
   private final Map<String, Instant> healthyWrite = new HashMap<>();
+  private Duration settle;
 
   static RolloutAnalysis of(List<RecordedCall> requests, List<PodDeletion> deletions, CallLedger ledger,
-      Map<String, Instant> bumpedAt, Map<String, Instant> healthyAt, Duration startup) {
+      Map<String, Instant> bumpedAt, Map<String, Instant> healthyAt, Duration startup, Duration settle) {
     RolloutAnalysis a = new RolloutAnalysis();
+    a.settle = settle;
     List.of(OPERATOR_SEES_BUMP, PODS_START, OPERATOR_PROMOTES, CALLS_DRAIN, PODS_GO, OPERATOR_SEES_GONE, WATCH)
         .forEach(s -> a.stretches.put(s, new ArrayList<>()));
     Map<String, Instant> deletedAt = new HashMap<>();
@@ -101,6 +108,9 @@ final class RolloutAnalysis {
     Instant end = ledger.lastCallEndOnPod(BenchRun.NAMESPACE, pod).orElse(null);
     if (end != null && end.isAfter(marked)) {
       reaction.add(Duration.between(end, deleted));
+      if (!end.isBefore(marked.plus(settle))) {
+        reactionAfterSettle.add(Duration.between(end, deleted));
+      }
       lastCallEnd.merge(deployment, end, RolloutAnalysis::later);
       if (workerWrote != null && workerWrote.isAfter(end)) {
         annotationReaction.add(Duration.between(workerWrote, deleted));
