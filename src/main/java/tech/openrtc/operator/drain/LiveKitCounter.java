@@ -33,7 +33,9 @@ public class LiveKitCounter implements AutoCloseable {
   static final Duration POLL_TIMEOUT = CALL_TIMEOUT.multipliedBy(2).plusMillis(500);
   private static final int MAX_CLIENTS = 64;
 
-  private final ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+  // ListParticipants calls wait on the network, one per occupied room: enough threads that a
+  // server with many rooms does not queue every deployment's poll behind one another.
+  private final ExecutorService executor = Executors.newFixedThreadPool(16, r -> {
     Thread t = new Thread(r, "livekit-count");
     t.setDaemon(true);
     return t;
