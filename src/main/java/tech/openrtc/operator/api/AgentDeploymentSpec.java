@@ -12,7 +12,7 @@ import io.fabric8.kubernetes.model.annotation.SpecReplicas;
 
 /** Desired state. Every rule here is also checked in Java by {@code SpecValidator}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class AgentDeploymentSpec {
+public class AgentDeploymentSpec extends Tolerant {
 
   /** A label value: <= 63 characters, alphanumerics, '-', '_' or '.', alphanumeric at both ends. */
   public static final String VERSION_PATTERN = "^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$";

@@ -13,7 +13,7 @@ import java.util.List;
  * drained.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class AgentDeploymentStatus {
+public class AgentDeploymentStatus extends Tolerant {
   private Long observedGeneration;
   private Phase phase;
   private String message;

@@ -5,7 +5,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class CredentialsSpec {
+public class CredentialsSpec extends Tolerant {
   @Min(60)
   @Default("86400")
   private Integer ttlSeconds;

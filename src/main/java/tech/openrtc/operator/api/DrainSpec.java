@@ -6,7 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class DrainSpec {
+public class DrainSpec extends Tolerant {
   @Default("Annotation")
   private DrainTrigger trigger;
 

@@ -8,7 +8,7 @@ import io.fabric8.generator.annotation.Pattern;
 
 /** livekit-agents serves {@code GET :8081/worker} with {@code active_jobs}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class HttpInFlightSource {
+public class HttpInFlightSource extends Tolerant {
   @Min(1)
   @Max(65535)
   @Default("8081")

@@ -11,7 +11,7 @@ import io.fabric8.generator.annotation.ValidationRule;
         + " || (has(self.http) && has(self.livekit) && !has(self.annotation)"
         + " && has(self.crossCheck) && self.crossCheck)",
     message = "spec.drain.inFlight: choose one source (http, annotation or livekit), or http and livekit with crossCheck: true")
-public class InFlightSpec {
+public class InFlightSpec extends Tolerant {
   @JsonPropertyDescription("GET http://<podIP>:<port><path> and read a numeric JSON field.")
   private HttpInFlightSource http;
 

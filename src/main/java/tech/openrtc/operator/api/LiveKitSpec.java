@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.fabric8.generator.annotation.Required;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class LiveKitSpec {
+public class LiveKitSpec extends Tolerant {
   @Required
   private String url;
 

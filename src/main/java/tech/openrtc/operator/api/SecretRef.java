@@ -6,7 +6,7 @@ import io.fabric8.generator.annotation.Required;
 
 /** A Secret in the AgentDeployment's namespace holding the LiveKit API key and secret. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class SecretRef {
+public class SecretRef extends Tolerant {
   @Required
   private String name;
 

@@ -6,7 +6,7 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Min;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class StrategySpec {
+public class StrategySpec extends Tolerant {
   @Default("true")
   @JsonPropertyDescription("Promote the new revision as soon as it is ready; false waits for `kubectl agents rollout promote`.")
   private Boolean autoPromote;

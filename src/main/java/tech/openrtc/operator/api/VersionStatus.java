@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 /** One live revision in {@code status.versions[]}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public class VersionStatus {
+public class VersionStatus extends Tolerant {
   private String version;
   private String revision;
   private Role role;

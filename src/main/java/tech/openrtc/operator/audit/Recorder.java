@@ -12,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.api.AgentDeployment;
-import tech.openrtc.operator.reconcile.Times;
+import tech.openrtc.operator.api.Times;
 
 /**
  * Every rollout step becomes one Kubernetes Event on the AgentDeployment and one JSON audit record

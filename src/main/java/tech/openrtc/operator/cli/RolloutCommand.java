@@ -17,11 +17,13 @@ import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.AgentDeploymentStatus;
 import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.api.Phase;
+import tech.openrtc.operator.api.VersionStatus;
+import tech.openrtc.operator.api.Role;
 import tech.openrtc.operator.history.HistoryKeeper;
 import tech.openrtc.operator.history.RevisionHistory;
 import tech.openrtc.operator.reconcile.Revisions;
 import tech.openrtc.operator.reconcile.SpecValidator;
-import tech.openrtc.operator.reconcile.Times;
+import tech.openrtc.operator.api.Times;
 
 /** `kubectl agents rollout ...`, mirroring `kubectl rollout` for AgentDeployments. */
 @Command(name = "rollout", mixinStandardHelpOptions = true,
@@ -103,18 +105,35 @@ public class RolloutCommand {
       }
     }
 
+    /** One line of progress, like `kubectl rollout status`, from the status fields (never its message text). */
     static String progress(AgentDeployment d) {
       AgentDeploymentStatus s = d.getStatus();
       if (s == null || s.getPhase() == null
           || !Objects.equals(s.getObservedGeneration(), d.getMetadata().getGeneration())) {
         return "Waiting for the operator to observe generation " + d.getMetadata().getGeneration() + "...";
       }
-      if (s.getPhase() == Phase.Paused) {
-        return "Rollout is paused: " + s.getMessage() + "...";
-      }
-      String message = s.getMessage() == null ? "" : s.getMessage();
-      return (message.startsWith("Waiting for rollout to finish") ? message : "Waiting for rollout to finish: " + message)
-          + "...";
+      int replicas = d.getSpec() == null || d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+      Optional<VersionStatus> preview = Optional.ofNullable(s.getVersions()).orElse(List.of()).stream()
+          .filter(v -> v.getRole() == Role.Preview).findFirst();
+      int previewReady = preview.map(VersionStatus::getReady).orElse(0);
+      return switch (s.getPhase()) {
+        case Paused -> "Rollout is paused: " + s.getMessage() + "...";
+        case AwaitingPromotion -> "Waiting for promotion: " + previewReady + " of " + replicas
+            + " new workers ready (kubectl agents rollout promote " + d.getMetadata().getName() + ")...";
+        case Draining -> "Waiting for rollout to finish: " + plural(orZero(s.getDrainingReplicas()), "old worker")
+            + " draining, " + plural(orZero(s.getDrainingCalls()), "call") + " in flight...";
+        default -> preview.isPresent()
+            ? "Waiting for rollout to finish: " + previewReady + " of " + replicas + " new workers ready..."
+            : "Waiting for rollout to finish: " + orZero(s.getReadyReplicas()) + " of " + replicas + " workers ready...";
+      };
+    }
+
+    private static int orZero(Integer n) {
+      return n == null ? 0 : n;
+    }
+
+    private static String plural(int n, String what) {
+      return n + " " + what + (n == 1 ? "" : "s");
     }
   }
 

@@ -14,8 +14,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import tech.openrtc.operator.pods.PodState;
-import tech.openrtc.operator.reconcile.EffectiveSpec;
-import tech.openrtc.operator.reconcile.InFlightSource;
 
 /**
  * Reads in-flight counts of many pods at once. HTTP probes run concurrently, each bounded by a
@@ -43,7 +41,7 @@ public class InFlightProber implements AutoCloseable {
   private final LiveKitCounter liveKit = new LiveKitCounter();
 
   /** One reading per pod name, for sources that need no LiveKit server. */
-  public Map<String, InFlight> probe(Collection<PodState> pods, EffectiveSpec spec) {
+  public Map<String, InFlight> probe(Collection<PodState> pods, ProbeSettings spec) {
     return probe(pods, spec, LiveKitAccess.none());
   }
 
@@ -51,14 +49,12 @@ public class InFlightProber implements AutoCloseable {
    * One reading per pod name. With the livekit source, the server is read once for all the pods
    * (one ListRooms per call of this method), and without credentials every reading is unknown.
    */
-  public Map<String, InFlight> probe(Collection<PodState> pods, EffectiveSpec spec, LiveKitAccess liveKitAccess) {
+  public Map<String, InFlight> probe(Collection<PodState> pods, ProbeSettings spec, LiveKitAccess liveKitAccess) {
     if (!pods.isEmpty()) {
       rounds.incrementAndGet();
     }
     LiveKitCounts counts = null;
-    boolean readsLiveKit = spec.inFlightSource() == InFlightSource.LIVEKIT
-        || spec.inFlightSource() == InFlightSource.HTTP_AND_LIVEKIT;
-    if (readsLiveKit && !pods.isEmpty()) {
+    if (spec.readsLiveKit() && !pods.isEmpty()) {
       counts = liveKitAccess.available()
           ? liveKit.count(liveKitAccess.credentials(), spec.agentName())
           : LiveKitCounts.failed(liveKitAccess.unavailable());
@@ -86,8 +82,8 @@ public class InFlightProber implements AutoCloseable {
     return readings;
   }
 
-  private CompletableFuture<InFlight> read(PodState pod, EffectiveSpec spec, LiveKitCounts counts) {
-    return switch (spec.inFlightSource()) {
+  private CompletableFuture<InFlight> read(PodState pod, ProbeSettings spec, LiveKitCounts counts) {
+    return switch (spec.source()) {
       case ANNOTATION -> CompletableFuture.completedFuture(InFlightParser.fromAnnotation(pod.inFlightAnnotation()));
       case HTTP -> httpGet(pod, spec);
       case LIVEKIT -> CompletableFuture.completedFuture(counts.forPod(pod.name(), pod.version()));
@@ -98,7 +94,7 @@ public class InFlightProber implements AutoCloseable {
     };
   }
 
-  private CompletableFuture<InFlight> httpGet(PodState pod, EffectiveSpec spec) {
+  private CompletableFuture<InFlight> httpGet(PodState pod, ProbeSettings spec) {
     if (pod.podIp() == null) {
       return CompletableFuture.completedFuture(InFlight.unknown("pod has no IP"));
     }

@@ -58,23 +58,25 @@ public class HistoryKeeper {
     return OptionalLong.of(before);
   }
 
-  /** Deletes records past {@code limit}, never one in {@code keep} (active, target, or with pods). */
-  public int prune(AgentDeployment d, Collection<ControllerRevision> revisions, Set<String> keep, int limit) {
-    List<ControllerRevision> doomed = RevisionHistory.prunable(revisions, keep, limit);
-    for (ControllerRevision cr : doomed) {
-      client.apps().controllerRevisions().inNamespace(d.getMetadata().getNamespace()).resource(cr).delete();
-    }
-    return doomed.size();
+  /** Deletes one record (pruned past revisionHistoryLimit). */
+  public void delete(AgentDeployment d, ControllerRevision cr) {
+    client.apps().controllerRevisions().inNamespace(d.getMetadata().getNamespace()).resource(cr).delete();
   }
 
   /**
    * Writes revision {@code cr}'s version, template and agentName back into the spec, in one
    * JSON patch that also drops the given command annotations. An ordinary rollout follows.
+   *
+   * <p>The patch applies only to the resourceVersion {@code d} was read at: it sets that
+   * resourceVersion, which the API server takes as a precondition (optimistic concurrency, as for
+   * an update). A rollback decided from a stale cache must not overwrite a newer edit: a newer
+   * resource makes it fail with 409 Conflict, and the caller decides again from the newer one.
    */
   public AgentDeployment rollback(AgentDeployment d, ControllerRevision cr, String... removeAnnotations) {
     RevisionTemplate rt = RevisionHistory.read(cr)
         .orElseThrow(() -> new IllegalStateException("revision record " + cr.getMetadata().getName() + " is unreadable"));
     List<Map<String, Object>> ops = new ArrayList<>();
+    ops.add(op("replace", "/metadata/resourceVersion", d.getMetadata().getResourceVersion()));
     ops.add(op("replace", "/spec/version", rt.version()));
     ops.add(op("add", "/spec/template", rt.template()));
     if (rt.agentName() != null) {

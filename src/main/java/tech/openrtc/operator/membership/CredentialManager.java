@@ -18,7 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.Names;
-import tech.openrtc.operator.reconcile.Times;
+import tech.openrtc.operator.api.Times;
 
 /**
  * One signed version credential per live revision, in Secret {@code <name>-<revision>-credential}

@@ -87,6 +87,11 @@ public final class OperatorMetrics {
     callsCutCounter(namespace, name);
   }
 
+  /** Drops every meter of a deployment that is gone. */
+  public void forget(String namespace, String name) {
+    removeRows(r -> r.namespace().equals(namespace) && r.name().equals(name));
+  }
+
   /** Drops the gauges of deployments that no longer exist ({@code live} holds "namespace/name"). */
   public void retainDeployments(Set<String> live) {
     removeRows(r -> !live.contains(r.namespace() + "/" + r.name()));

@@ -1,6 +1,7 @@
 package tech.openrtc.operator.pods;
 
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -9,7 +10,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Instant;
 import java.util.Map;
 import tech.openrtc.operator.api.Names;
-import tech.openrtc.operator.reconcile.Times;
+import tech.openrtc.operator.api.Times;
 
 /** The only writes the operator makes to pods: create, one drain patch, delete. */
 public class PodActions {
@@ -41,26 +42,30 @@ public class PodActions {
    * One JSON merge patch sets the drain annotations and the draining label. An existing start time
    * and deadline are kept, so restoring a removed mark never extends a drain.
    */
-  public Pod markDraining(PodState pod, Instant now, int timeoutSeconds) {
+  public Pod markDraining(String namespace, PodState pod, Instant now, int timeoutSeconds) {
     Instant started = pod.drainStartedAt() != null ? pod.drainStartedAt() : now;
     Instant deadline = pod.drainDeadline() != null ? pod.drainDeadline() : started.plusSeconds(timeoutSeconds);
     Map<String, Object> patch = Map.of("metadata", Map.of(
         "labels", Map.of(Names.LABEL_DRAINING, "true"),
         "annotations", Map.of(
             Names.ANNOTATION_DRAIN, "true",
-            Names.ANNOTATION_DRAIN_STARTED_AT, Times.format(started),
-            Names.ANNOTATION_DRAIN_DEADLINE, Times.format(deadline))));
+            Names.ANNOTATION_DRAIN_STARTED_AT, Times.formatMillis(started),
+            Names.ANNOTATION_DRAIN_DEADLINE, Times.formatMillis(deadline))));
     // resource(pod).patch(...) sends the patch alone; withName(..).patch(..) would GET first.
-    return client.pods().inNamespace(pod.pod().getMetadata().getNamespace()).resource(pod.pod())
+    return client.pods().inNamespace(namespace).resource(reference(namespace, pod.name()))
         .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
+  }
+
+  private static Pod reference(String namespace, String name) {
+    return new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata().build();
   }
 
   /**
    * Deletes once; gracePeriodSeconds null keeps the pod's own grace period. A pod already gone is
    * fine.
    */
-  public void delete(PodState pod, Long gracePeriodSeconds) {
-    var resource = client.pods().inNamespace(pod.pod().getMetadata().getNamespace()).withName(pod.name());
+  public void delete(String namespace, PodState pod, Long gracePeriodSeconds) {
+    var resource = client.pods().inNamespace(namespace).withName(pod.name());
     if (gracePeriodSeconds != null) {
       resource.withGracePeriod(gracePeriodSeconds).delete();
     } else {

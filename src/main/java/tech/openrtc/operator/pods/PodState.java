@@ -6,9 +6,13 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import tech.openrtc.operator.api.Names;
-import tech.openrtc.operator.reconcile.Times;
+import tech.openrtc.operator.api.Times;
 
-/** What the operator needs to know about one of its pods, read from labels, annotations and status. */
+/**
+ * What the operator needs to know about one of its pods, read from labels, annotations and status.
+ * This is the one definition of a pod's drain state: {@link #draining()} (told to drain, by either
+ * mark) and {@link #fullyMarked()} (every part of the drain mark present).
+ */
 public record PodState(
     String name,
     String uid,
@@ -27,7 +31,7 @@ public record PodState(
     Instant deletedAt,
     String inFlightAnnotation,
     String controllerUid,
-    Pod pod) {
+    String resourceVersion) {
 
   public static PodState of(Pod pod) {
     var meta = pod.getMetadata();
@@ -56,7 +60,13 @@ public record PodState(
         annotations.get(Names.ANNOTATION_IN_FLIGHT),
         meta.getOwnerReferences() == null ? null : meta.getOwnerReferences().stream()
             .filter(o -> Boolean.TRUE.equals(o.getController())).map(o -> o.getUid()).findFirst().orElse(null),
-        pod);
+        meta.getResourceVersion());
+  }
+
+  /** As seen once a delete of ours, not yet in the cache, has reached the API server. */
+  public PodState deletedAt(Instant at) {
+    return new PodState(name, uid, revision, version, createdAt, podIp, phase, ready, readySince, drainAnnotated,
+        drainLabeled, drainStartedAt, drainDeadline, true, at, inFlightAnnotation, controllerUid, resourceVersion);
   }
 
   /** Draining is one-way: either mark means the pod was told to drain. */

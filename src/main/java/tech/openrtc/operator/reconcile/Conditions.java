@@ -1,5 +1,6 @@
 package tech.openrtc.operator.reconcile;
 
+import tech.openrtc.operator.api.Times;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.time.Instant;

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import java.time.Duration;
 import tech.openrtc.operator.api.DrainTrigger;
 import tech.openrtc.operator.api.OnTimeout;
+import tech.openrtc.operator.drain.InFlightSource;
+import tech.openrtc.operator.drain.ProbeSettings;
 
 /**
  * A validated spec with every default applied, so the same sparse spec behaves the same whether
@@ -32,6 +34,11 @@ public record EffectiveSpec(
 
   public Duration poll() {
     return Duration.ofSeconds(pollSeconds);
+  }
+
+  /** What the in-flight probe needs of this spec. */
+  public ProbeSettings probe() {
+    return new ProbeSettings(inFlightSource, httpPort, httpPath, httpField, agentName, poll());
   }
 
   public Duration drainTimeout() {

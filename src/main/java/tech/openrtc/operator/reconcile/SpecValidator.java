@@ -1,5 +1,6 @@
 package tech.openrtc.operator.reconcile;
 
+import tech.openrtc.operator.drain.InFlightSource;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
 package tech.openrtc.operator.reconcile;
 
+import tech.openrtc.operator.drain.InFlightSource;
+import tech.openrtc.operator.api.Times;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -125,19 +127,15 @@ public final class StatusAggregator {
     }
   }
 
-  /** The status written for a spec that failed validation: the rest of the status is left as it was. */
   /**
-   * Adds {@code LiveKitUnavailable} when {@code spec.livekit} is set: True with the reason the
-   * credentials could not be resolved (no secret value in it), False once they are.
-   */
-  /**
-   * The LiveKit conditions: {@code LiveKitUnavailable} while spec.livekit is set, and with
-   * crossCheck {@code InFlightSourcesDisagree} naming every pod whose two sources have disagreed
-   * about it being idle for longer than two polls.
+   * The LiveKit conditions: {@code LiveKitUnavailable} while spec.livekit is set ({@code
+   * liveKitSecret} is the Secret it names, null when not set), and with crossCheck
+   * {@code InFlightSourcesDisagree} naming every pod whose two sources have disagreed about it
+   * being idle for longer than two polls.
    */
   public static AgentDeploymentStatus withLiveKit(AgentDeploymentStatus s, AgentDeployment resource, EffectiveSpec spec,
-      LiveKitAccess liveKit, List<SourceDisagreements.Lasting> disagreements, Instant now) {
-    boolean configured = resource.getSpec().getLivekit() != null;
+      String liveKitSecret, LiveKitAccess liveKit, List<SourceDisagreements.Lasting> disagreements, Instant now) {
+    boolean configured = liveKitSecret != null;
     boolean crossCheck = spec.inFlightSource() == InFlightSource.HTTP_AND_LIVEKIT;
     boolean hadLiveKit = Conditions.find(s.getConditions(), Conditions.LIVEKIT_UNAVAILABLE) != null;
     boolean hadCrossCheck = Conditions.find(s.getConditions(), Conditions.SOURCES_DISAGREE) != null;
@@ -151,7 +149,7 @@ public final class StatusAggregator {
       }
     } else if (liveKit.available()) {
       conditions.set(Conditions.LIVEKIT_UNAVAILABLE, false, "CredentialsResolved",
-          "LiveKit credentials read from Secret " + resource.getSpec().getLivekit().getSecretRef().getName());
+          "LiveKit credentials read from Secret " + liveKitSecret);
     } else {
       conditions.set(Conditions.LIVEKIT_UNAVAILABLE, true, "SecretUnavailable",
           liveKit.unavailable() + "; LiveKit in-flight readings are unknown, draining pods are kept");
@@ -170,6 +168,7 @@ public final class StatusAggregator {
     return s;
   }
 
+  /** The status written for a spec that failed validation: the rest of the status is left as it was. */
   public static AgentDeploymentStatus invalid(AgentDeployment resource, List<String> errors, Instant now) {
     AgentDeploymentStatus previous = Objects.requireNonNullElseGet(resource.getStatus(), AgentDeploymentStatus::new);
     AgentDeploymentStatus s = copy(previous);

@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import java.time.Clock;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.AgentDeploymentStatus;
 
@@ -23,68 +25,51 @@ import tech.openrtc.operator.api.AgentDeploymentStatus;
  * written at most every {@link #IN_FLIGHT_ONLY_INTERVAL}: the CALLS column stays live without a
  * write per call. Every other change is written at once.
  *
- * <p>It also remembers what it wrote, so a reconcile that runs before the informer has delivered
- * the write does not act on an older status (an older activeRevision or callsCut).
+ * <p>The written resource goes into JOSDK's cache of the primary resource
+ * ({@link PrimaryUpdateAndCacheUtils}), so a pass that runs before the watch delivers the write
+ * does not act on an older status (an older activeRevision or callsCut).
  */
 public class StatusWriter {
 
   private static final ObjectMapper JSON = Serialization.jsonMapper();
-
-  private record Written(long resourceVersion, AgentDeploymentStatus status) {}
-
-  private final KubernetesClient client;
-  private final Map<String, Written> written = new ConcurrentHashMap<>();
-  private final Map<String, Instant> lastWrite = new ConcurrentHashMap<>();
   static final Duration IN_FLIGHT_ONLY_INTERVAL = Duration.ofSeconds(5);
 
-  public StatusWriter(KubernetesClient client) {
+  private final KubernetesClient client;
+  private final Clock clock;
+
+  public StatusWriter(KubernetesClient client, Clock clock) {
     this.client = client;
+    this.clock = clock;
   }
 
-  /** The resource with the newest status this operator knows of. */
-  public AgentDeployment freshest(AgentDeployment resource) {
-    Written w = written.get(resource.getMetadata().getUid());
-    if (w != null && version(resource) < w.resourceVersion()) {
-      AgentDeployment copy = Serialization.clone(resource);
-      copy.setStatus(Serialization.clone(w.status()));
-      return copy;
+  /**
+   * Whether {@code status} is to be written over {@code stored}: it differs, and not in call
+   * counts alone within {@link #IN_FLIGHT_ONLY_INTERVAL} of the last write.
+   */
+  static boolean due(AgentDeploymentStatus stored, AgentDeploymentStatus status, Instant lastWrite, Instant now) {
+    JsonNode before = JSON.valueToTree(stored == null ? new AgentDeploymentStatus() : stored);
+    if (before.equals(JSON.valueToTree(status))) {
+      return false;
     }
-    return resource;
-  }
-
-  public boolean changed(AgentDeployment resource, AgentDeploymentStatus status) {
-    JsonNode before = JSON.valueToTree(resource.getStatus() == null ? new AgentDeploymentStatus() : resource.getStatus());
-    return !before.equals(JSON.valueToTree(status));
+    return lastWrite == null || !now.isBefore(lastWrite.plus(IN_FLIGHT_ONLY_INTERVAL))
+        || !onlyInFlightDiffers(stored, status);
   }
 
   /** Returns true when a write was made. */
-  public boolean writeIfChanged(AgentDeployment resource, AgentDeploymentStatus status) {
-    if (!changed(resource, status)) {
-      return false;
-    }
-    String uid = resource.getMetadata().getUid();
-    Instant now = Instant.now();
-    Instant last = lastWrite.get(uid);
-    if (last != null && now.isBefore(last.plus(IN_FLIGHT_ONLY_INTERVAL))
-        && onlyInFlightDiffers(resource.getStatus(), status)) {
+  boolean write(AgentDeployment resource, AgentDeploymentStatus status, DeploymentMemory memory,
+      Context<AgentDeployment> context) {
+    Instant now = clock.instant();
+    if (!due(resource.getStatus(), status, memory.lastStatusWrite, now)) {
       return false;
     }
     String patch = Serialization.asJson(List.of(Map.of("op", "add", "path", "/status", "value", status)));
-    AgentDeployment updated = client.resources(AgentDeployment.class)
-        .inNamespace(resource.getMetadata().getNamespace())
-        .resource(resource)
-        .subresource("status")
-        .patch(PatchContext.of(PatchType.JSON), patch);
-    written.put(uid, new Written(version(updated), status));
-    lastWrite.put(uid, now);
-    resource.setStatus(status);
+    PrimaryUpdateAndCacheUtils.updateAndCacheResource(resource, context, r -> {
+      r.setStatus(status);
+      return r;
+    }, r -> client.resources(AgentDeployment.class).inNamespace(r.getMetadata().getNamespace()).resource(r)
+        .subresource("status").patch(PatchContext.of(PatchType.JSON), patch));
+    memory.lastStatusWrite = now;
     return true;
-  }
-
-  /** Forgets deployments that are gone. */
-  public void retain(java.util.Set<String> uids) {
-    written.keySet().retainAll(uids);
-    lastWrite.keySet().retainAll(uids);
   }
 
   /**
@@ -115,14 +100,6 @@ public class StatusWriter {
   private static void zeroOrSome(ObjectNode node, String field) {
     if (node.hasNonNull(field)) {
       node.put(field, node.get(field).asInt() == 0 ? "zero" : "some");
-    }
-  }
-
-  private static long version(AgentDeployment resource) {
-    try {
-      return Long.parseLong(resource.getMetadata().getResourceVersion());
-    } catch (RuntimeException e) {
-      return Long.MIN_VALUE;
     }
   }
 }

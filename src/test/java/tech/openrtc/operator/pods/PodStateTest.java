@@ -59,7 +59,7 @@ class PodStateTest {
     assertThat(s.drainDeadline()).isEqualTo(Instant.parse("2026-03-01T12:50:00Z"));
     assertThat(s.terminating()).isTrue();
     assertThat(s.inFlightAnnotation()).isEqualTo("2");
-    assertThat(s.pod()).isSameAs(pod);
+    assertThat(s.resourceVersion()).isEqualTo(pod.getMetadata().getResourceVersion());
     assertThat(s.draining()).isTrue();
     assertThat(s.fullyMarked()).isTrue();
   }

@@ -1,5 +1,6 @@
 package tech.openrtc.operator.reconcile;
 
+import tech.openrtc.operator.api.Times;
 import static org.assertj.core.api.Assertions.assertThat;
 import static tech.openrtc.operator.reconcile.Fixtures.NOW;
 

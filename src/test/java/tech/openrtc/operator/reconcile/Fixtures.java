@@ -1,5 +1,6 @@
 package tech.openrtc.operator.reconcile;
 
+import tech.openrtc.operator.api.Times;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -16,6 +17,8 @@ import tech.openrtc.operator.pods.PodState;
 final class Fixtures {
 
   static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
+  /** The uid of the AgentDeployment the fixture pods belong to. */
+  static final String DEPLOYMENT_UID = "uid-support";
 
   private Fixtures() {}
 
@@ -64,6 +67,9 @@ final class Fixtures {
           .addToLabels(Names.LABEL_DEPLOYMENT, "support")
           .addToLabels(Names.LABEL_REVISION, revision)
           .addToLabels(Names.LABEL_VERSION, "ver-" + revision)
+          .addNewOwnerReference().withController(true).withUid(DEPLOYMENT_UID).withName("support")
+            .withKind("AgentDeployment").withApiVersion("agents.openrtc.tech/v1alpha1").endOwnerReference()
+          .withResourceVersion("1")
           .endMetadata();
     }
 
@@ -113,6 +119,12 @@ final class Fixtures {
           .addToAnnotations(Names.ANNOTATION_DRAIN, "true")
           .addToAnnotations(Names.ANNOTATION_DRAIN_STARTED_AT, Times.format(startedAt))
           .endMetadata();
+      return this;
+    }
+
+    /** Not created by the operator (no controller reference): e.g. recreated by hand. */
+    TestPod foreign() {
+      b.editMetadata().withOwnerReferences().endMetadata();
       return this;
     }
 

@@ -1,5 +1,6 @@
 package tech.openrtc.operator.reconcile;
 
+import tech.openrtc.operator.drain.InFlightSource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;

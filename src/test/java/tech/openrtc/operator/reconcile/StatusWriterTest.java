@@ -3,6 +3,7 @@ package tech.openrtc.operator.reconcile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.api.AgentDeploymentStatus;
@@ -45,5 +46,18 @@ class StatusWriterTest {
     // Reaching 0 (or leaving it) is what a user waits for: written at once.
     assertThat(StatusWriter.onlyInFlightDiffers(draining(1, 3, "True"), draining(0, 3, "True"))).isFalse();
     assertThat(StatusWriter.onlyInFlightDiffers(draining(0, 3, "True"), draining(2, 3, "True"))).isFalse();
+  }
+
+  @Test
+  void callCountsAloneAreThrottledByTheTimeGivenNotTheWallClock() {
+    Instant lastWrite = Instant.parse("2020-01-01T00:00:00Z"); // years before the wall clock
+    assertThat(StatusWriter.due(draining(5, 3, "True"), draining(4, 3, "True"), lastWrite, lastWrite.plusSeconds(1)))
+        .as("1 s after the last write: throttled").isFalse();
+    assertThat(StatusWriter.due(draining(5, 3, "True"), draining(4, 3, "True"), lastWrite, lastWrite.plusSeconds(5)))
+        .as("5 s after").isTrue();
+    assertThat(StatusWriter.due(draining(5, 3, "True"), draining(5, 2, "True"), lastWrite, lastWrite.plusSeconds(1)))
+        .as("anything else at once").isTrue();
+    assertThat(StatusWriter.due(draining(5, 3, "True"), draining(5, 3, "True"), lastWrite, lastWrite.plusSeconds(60)))
+        .as("nothing changed: nothing to write").isFalse();
   }
 }

@@ -1,4 +1,4 @@
-package tech.openrtc.operator.reconcile;
+package tech.openrtc.operator.drain;
 
 /** Where the operator reads a pod's in-flight call count. */
 public enum InFlightSource {

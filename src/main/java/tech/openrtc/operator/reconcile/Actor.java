@@ -1,0 +1,208 @@
+package tech.openrtc.operator.reconcile;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tech.openrtc.operator.api.AgentDeployment;
+import tech.openrtc.operator.api.Phase;
+import tech.openrtc.operator.audit.Recorder;
+import tech.openrtc.operator.drain.LiveKitWebhooks;
+import tech.openrtc.operator.history.HistoryKeeper;
+import tech.openrtc.operator.history.RevisionHistory;
+import tech.openrtc.operator.membership.CredentialManager;
+import tech.openrtc.operator.membership.Membership;
+import tech.openrtc.operator.membership.MembershipPublisher;
+import tech.openrtc.operator.membership.SigningKeySet;
+import tech.openrtc.operator.membership.SigningKeyStore;
+import tech.openrtc.operator.metrics.OperatorMetrics;
+import tech.openrtc.operator.pods.PodActions;
+import tech.openrtc.operator.pods.PodFactory;
+import tech.openrtc.operator.pods.PodState;
+import tech.openrtc.operator.reconcile.Decision.AuditRecord;
+
+/**
+ * Act: carries out one {@link Decision}, in this order: spec (rollback) → history → status →
+ * command annotations → membership (JWKS) → credentials → pods → Events, audit and metrics.
+ * Status comes before any pod is touched: it is the recovery point (activeRevision is durable
+ * before an old pod is marked). Membership comes before credentials so a new key is published
+ * before anything it signs; credentials come before the pods that mount them.
+ */
+final class Actor {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Actor.class);
+  /** After a failed pod create, look again within this long (quota, admission...). */
+  static final Duration CREATE_RETRY = Duration.ofSeconds(10);
+  /** After a conditional spec write met a newer resource, decide again this soon. */
+  static final Duration CONFLICT_RETRY = Duration.ofSeconds(1);
+
+  private final HistoryKeeper history;
+  private final StatusWriter statusWriter;
+  private final MembershipPublisher membership;
+  private final CredentialManager credentials;
+  private final SigningKeyStore signingKeys;
+  private final PodActions pods;
+  private final Recorder recorder;
+  private final OperatorMetrics metrics;
+  private final LiveKitWebhooks webhooks;
+
+  Actor(KubernetesClient client, StatusWriter statusWriter, SigningKeyStore signingKeys, Recorder recorder,
+      OperatorMetrics metrics, LiveKitWebhooks webhooks) {
+    this.history = new HistoryKeeper(client);
+    this.statusWriter = statusWriter;
+    this.membership = new MembershipPublisher(client);
+    this.credentials = new CredentialManager(client);
+    this.signingKeys = signingKeys;
+    this.pods = new PodActions(client);
+    this.recorder = recorder;
+    this.metrics = metrics;
+    this.webhooks = webhooks;
+  }
+
+  /** Carries out {@code d}; returns when to look again (null for never). */
+  Duration act(Snapshot s, Decision d, DeploymentMemory memory, Context<AgentDeployment> context,
+      InformerEventSource<Pod, AgentDeployment> podCache) {
+    AgentDeployment resource = s.resource();
+    if (d.specRewrite() != null) {
+      return rewriteSpec(s, d, memory);
+    }
+    Duration requeue = d.requeue();
+    if (d.recordTarget()) {
+      // Before the revision's first pod: the record is what recreates its pods later.
+      history.record(resource, s.targetTemplate(), s.revisions());
+    }
+    d.prunes().forEach(cr -> history.delete(resource, cr));
+    if (d.status() != null && statusWriter.write(resource, d.status(), memory, context)) {
+      logInvalid(s, d);
+    }
+    history.clearAnnotations(resource, d.clearCommands().toArray(String[]::new));
+    if (s.deleting() && !s.valid()) {
+      LOG.warn("{}: deleted with an invalid spec; its pods are left to garbage collection", s.key());
+    }
+    if (d.membership() != null) {
+      SigningKeySet keys = signingKeys.keys();
+      Membership m = d.membership();
+      membership.publish(resource, new Membership(m.activeVersion(), m.activeRevision(), m.draining(), keys.jwksJson()),
+          s.membership());
+      Optional<Instant> renewal = credentials.sync(resource, d.credentials(), s.credentialSecrets(),
+          Duration.ofSeconds(s.spec().credentialTtlSeconds()), d.credentialAudience(), keys, s.now());
+      if (renewal.isPresent()) {
+        requeue = Decider.earlier(requeue, Duration.between(s.now(), renewal.get()).plusSeconds(1));
+      }
+    }
+    if (d.plan() != null) {
+      webhooks.update(new LiveKitWebhooks.Subscription(s.namespace(), s.name(), s.liveKit().credentials(),
+          s.spec().agentName(), d.awaitedPods()));
+      if (!actOnPods(s, d, memory, podCache)) {
+        requeue = afterCreateFailure(requeue);
+      }
+    }
+    record(s, d, memory);
+    return requeue;
+  }
+
+  /**
+   * After a failed create, look again within {@link #CREATE_RETRY}, or sooner when the decision
+   * asked for sooner: a drained pod's delete or a deadline must not wait for the retry.
+   */
+  static Duration afterCreateFailure(Duration decided) {
+    return Decider.earlier(decided, CREATE_RETRY);
+  }
+
+  /** Drains, then deletes, then creates. Returns false when a create failed. */
+  private boolean actOnPods(Snapshot s, Decision d, DeploymentMemory memory,
+      InformerEventSource<Pod, AgentDeployment> podCache) {
+    String ns = s.namespace();
+    for (Plan.Drain drain : d.plan().drains()) {
+      Pod patched = pods.markDraining(ns, drain.pod(), s.now(), s.spec().timeoutSeconds());
+      // The next pass sees the mark even before the watch delivers it.
+      podCache.handleRecentResourceUpdate(ResourceID.fromResource(patched), patched, previous(ns, drain.pod()));
+    }
+    for (Plan.Delete delete : d.plan().deletes()) {
+      if (memory.deletedNow(delete.pod().name(), s.now())) {
+        pods.delete(ns, delete.pod(), delete.gracePeriodSeconds());
+      }
+    }
+    for (Decision.Creation creation : d.creates()) {
+      for (int i = 0; i < creation.count(); i++) {
+        Pod pod = PodFactory.build(s.resource(), creation.template(), s.spec().trigger(), s.spec().timeoutSeconds());
+        try {
+          Pod created = pods.create(pod);
+          podCache.handleRecentResourceCreate(ResourceID.fromResource(created), created);
+          memory.createFailure = null;
+        } catch (KubernetesClientException e) {
+          String why = "creating a pod of revision " + creation.template().revision() + " failed: " + e.getMessage();
+          LOG.warn("{}: {}", s.key(), why);
+          memory.createFailure = why;
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  private static Pod previous(String namespace, PodState pod) {
+    return new PodBuilder().withNewMetadata().withNamespace(namespace).withName(pod.name())
+        .withResourceVersion(pod.resourceVersion()).endMetadata().build();
+  }
+
+  /** The rollback write, conditional on the resource observed; on a newer one, decide again. */
+  private Duration rewriteSpec(Snapshot s, Decision d, DeploymentMemory memory) {
+    Decision.SpecRewrite rewrite = d.specRewrite();
+    try {
+      history.rollback(s.resource(), rewrite.to(), rewrite.removeAnnotations().toArray(String[]::new));
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409 && e.getCode() != 422) {
+        throw e;
+      }
+      LOG.info("{}: not rolled back: the AgentDeployment changed since it was read (HTTP {}); deciding again",
+          s.key(), e.getCode());
+      return CONFLICT_RETRY;
+    }
+    memory.rollbackReason = rewrite.reason();
+    LOG.warn("{}: rolling back to revision {}: {}", s.key(), RevisionHistory.number(rewrite.to()), rewrite.reason());
+    record(s, d, memory);
+    return null;
+  }
+
+  /** Events, audit records and metrics: what happened in this pass, once it happened. */
+  private void record(Snapshot s, Decision d, DeploymentMemory memory) {
+    for (AuditRecord a : d.audits()) {
+      recorder.record(s.resource(), a.event(), a.target(), a.result(), a.version(), a.revision(), a.warning(),
+          a.message(), a.extra());
+      if (Recorder.ROLLED_BACK.equals(a.event()) && "ok".equals(a.result())) {
+        memory.rollbackReason = null;
+      }
+    }
+    memory.unknownFieldsWarned = s.unknownFields();
+    Decision.MetricChanges m = d.metrics();
+    if (m.versions() != null) {
+      metrics.versions(s.namespace(), s.name(), m.versions());
+    }
+    if (m.rolloutCompleted() != null) {
+      metrics.rolloutCompleted(s.namespace(), s.name(), m.rolloutCompleted());
+    }
+    for (Decision.Drained drained : m.drained()) {
+      metrics.podDrained(s.namespace(), s.name(), drained.reason(), drained.took());
+      if (drained.callsCut() > 0) {
+        metrics.callsCut(s.namespace(), s.name(), drained.callsCut());
+      }
+    }
+  }
+
+  private static void logInvalid(Snapshot s, Decision d) {
+    boolean wasInvalid = s.previous().getConditions() != null && s.previous().getConditions().stream()
+        .anyMatch(c -> Conditions.INVALID_SPEC.equals(c.getType()) && "True".equals(c.getStatus()));
+    if (!s.valid() && !wasInvalid && d.status().getPhase() == Phase.Degraded) {
+      LOG.warn("{}: {}", s.key(), d.status().getMessage());
+    }
+  }
+}
