@@ -23,7 +23,8 @@ import tech.openrtc.operator.api.Times;
 /**
  * One signed version credential per live revision, in Secret {@code <name>-<revision>-credential}
  * (key {@code token}), mounted into that revision's pods. Renewed when 2/3 of its lifetime has
- * passed or when it was signed by a retired key; deleted when its revision is gone.
+ * passed or when it was signed by another key than {@link SigningKeySet#signer}; deleted when its
+ * revision is gone.
  */
 public class CredentialManager {
 
@@ -50,23 +51,29 @@ public class CredentialManager {
   /**
    * Makes the credentials match the live revisions ({@code revision -> version}).
    *
-   * @return when the next renewal is due, if any credential remains
+   * @return when the next renewal is due (or a new key starts signing), if any credential remains
    */
   public Optional<Instant> sync(AgentDeployment d, Map<String, String> live, Collection<Secret> existing,
       Duration ttl, String audience, SigningKeySet keys, Instant now) {
     String name = d.getMetadata().getName();
     Instant next = null;
+    SigningKey signer = keys.signer(now);
     for (Map.Entry<String, String> rev : live.entrySet()) {
       Secret current = find(existing, secretName(name, rev.getKey()));
       Instant issued = current == null ? null : Times.parse(annotation(current, ANNOTATION_ISSUED_AT));
       boolean due = current == null || issued == null || !now.isBefore(renewAt(issued, ttl))
-          || !Objects.equals(annotation(current, ANNOTATION_KID), keys.current().kid());
+          || !Objects.equals(annotation(current, ANNOTATION_KID), signer.kid());
       if (due) {
-        write(d, rev.getKey(), rev.getValue(), current, ttl, audience, keys.current(), now);
+        write(d, rev.getKey(), rev.getValue(), current, ttl, audience, signer, now);
         issued = now;
       }
       Instant renew = renewAt(issued, ttl);
       next = next == null || renew.isBefore(next) ? renew : next;
+    }
+    // A new key published but not signing yet: look again when it may, to re-sign with it.
+    Optional<Instant> newSigner = keys.nextSignerAt(now);
+    if (next != null && newSigner.isPresent() && newSigner.get().isBefore(next)) {
+      next = newSigner.get();
     }
     for (Secret s : existing) {
       String revision = s.getMetadata().getLabels() == null ? null : s.getMetadata().getLabels().get(Names.LABEL_REVISION);

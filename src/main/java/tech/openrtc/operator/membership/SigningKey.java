@@ -9,8 +9,9 @@ import java.security.PublicKey;
 import java.time.Instant;
 
 /**
- * One of the operator's signing keys. {@code retiredAt} is set when a newer key took over: the
- * key no longer signs, but its public half is published until every token it signed has expired.
+ * One of the operator's signing keys. {@code retiredAt} is set when a newer key is added: the key
+ * signs until that one may ({@link SigningKeySet#PUBLISH_DELAY} later), and its public half stays
+ * published until every token it signed has expired.
  */
 public record SigningKey(String kid, PrivateKey privateKey, PublicKey publicKey, Instant createdAt, Instant retiredAt) {
 

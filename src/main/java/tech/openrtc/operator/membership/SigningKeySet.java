@@ -10,18 +10,27 @@ import java.security.PublicKey;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * The operator's signing keys, oldest first; the newest active one signs. Rotation adds a key and
- * retires the previous one; a retired key is dropped once every token it signed has expired.
+ * The operator's signing keys, oldest first. Rotation adds a key and retires the previous one; the
+ * new key is published at once but signs only {@link #PUBLISH_DELAY} later. A retired key is
+ * dropped once every token it signed has expired.
  */
 public final class SigningKeySet {
 
   /** Key of the Secret's data holding the key set (private parts included). */
   public static final String SECRET_KEY = "keys.json";
+  /**
+   * How long a new key is published before it signs: pods see a new JWKS only when the kubelet
+   * refreshes their ConfigMap volume (its periodic sync, 60-90 s), and a credential signed by a
+   * key their JWKS does not list yet would not verify.
+   */
+  public static final Duration PUBLISH_DELAY = Duration.ofMinutes(2);
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final List<SigningKey> keys;
@@ -38,7 +47,7 @@ public final class SigningKeySet {
     return keys;
   }
 
-  /** The key that signs new credentials. */
+  /** The newest key: published at once, but see {@link #signer} for the key that signs. */
   public SigningKey current() {
     for (int i = keys.size() - 1; i >= 0; i--) {
       if (keys.get(i).active()) {
@@ -46,6 +55,30 @@ public final class SigningKeySet {
       }
     }
     throw new IllegalStateException("no active signing key");
+  }
+
+  /**
+   * The key that signs at {@code now}: the newest one published for at least {@link
+   * #PUBLISH_DELAY}. While every key is younger than that, the set is new and its first key signs
+   * at once (no JWKS listed anything before it).
+   */
+  public SigningKey signer(Instant now) {
+    return keys.get(signerIndex(now));
+  }
+
+  /** When a key newer than {@code signer(now)} starts signing; empty if none is waiting. */
+  public Optional<Instant> nextSignerAt(Instant now) {
+    return keys.subList(signerIndex(now) + 1, keys.size()).stream()
+        .map(k -> k.createdAt().plus(PUBLISH_DELAY)).min(Comparator.naturalOrder());
+  }
+
+  private int signerIndex(Instant now) {
+    for (int i = keys.size() - 1; i >= 0; i--) {
+      if (!keys.get(i).createdAt().plus(PUBLISH_DELAY).isAfter(now)) {
+        return i;
+      }
+    }
+    return 0;
   }
 
   public SigningKeySet rotated(Instant now) {
@@ -58,13 +91,14 @@ public final class SigningKeySet {
   }
 
   /**
-   * Without retired keys whose every token has expired ({@code maxTokenTtl} after retirement). A
+   * Without retired keys whose every token has expired: {@code maxTokenTtl} after the key stopped
+   * signing, which is {@link #PUBLISH_DELAY} after its retirement (its successor's creation). A
    * token is still valid at the instant of its {@code exp}, so the key stays until strictly after.
    */
   public SigningKeySet pruned(Instant now, Duration maxTokenTtl) {
     List<SigningKey> next = new ArrayList<>();
     for (SigningKey k : keys) {
-      if (k.active() || !k.retiredAt().plus(maxTokenTtl).isBefore(now)) {
+      if (k.active() || !k.retiredAt().plus(PUBLISH_DELAY).plus(maxTokenTtl).isBefore(now)) {
         next.add(k);
       }
     }

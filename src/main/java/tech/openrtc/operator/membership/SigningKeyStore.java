@@ -17,24 +17,36 @@ import tech.openrtc.operator.api.Names;
 /**
  * The operator's signing keys live in Secret {@value #SECRET_NAME} in its own namespace, created
  * with a fresh key on first start. Rotation ({@code run --rotate-signing-key}, or annotation
- * {@value #ROTATE_ANNOTATION}{@code =true} on the Secret) adds a key that signs from then on;
- * retired keys stay published for {@link #RETIRED_KEY_RETENTION}, long after the reconciler has
- * re-signed every credential with the new key.
+ * {@value #ROTATE_ANNOTATION}{@code =true} on the Secret) adds a key that is published at once and
+ * signs {@link SigningKeySet#PUBLISH_DELAY} later; retired keys stay published for {@link
+ * #RETIRED_KEY_RETENTION} after they stop signing, long after the reconciler has re-signed every
+ * credential with the new key.
  */
 public class SigningKeyStore {
 
   public static final String SECRET_NAME = "openrtc-operator-signing-keys";
   public static final String ROTATE_ANNOTATION = Names.PREFIX + "rotate";
   public static final Duration RETIRED_KEY_RETENTION = Duration.ofHours(24);
+  /** Tries on first start before giving up; later syncs keep the keys they have instead. */
+  static final int START_ATTEMPTS = 4;
   private static final Logger LOG = LoggerFactory.getLogger(SigningKeyStore.class);
 
   private final KubernetesClient client;
   private final String namespace;
+  private final Duration startBackoff;
   private volatile SigningKeySet keys;
+  /** The in-memory fallback was logged; said again only after the Secret worked in between. */
+  private boolean saidInMemory;
 
   public SigningKeyStore(KubernetesClient client, String namespace) {
+    this(client, namespace, Duration.ofSeconds(1));
+  }
+
+  /** @param startBackoff the first wait between tries on first start; it doubles each time */
+  SigningKeyStore(KubernetesClient client, String namespace, Duration startBackoff) {
     this.client = client;
     this.namespace = namespace;
+    this.startBackoff = startBackoff;
   }
 
   public String namespace() {
@@ -51,39 +63,95 @@ public class SigningKeyStore {
 
   /**
    * Loads the key set, creating, rotating or pruning it as needed; writes the Secret only on
-   * change. When the Secret cannot be read or written (no such namespace, no permission there),
-   * the operator keeps working with keys held in memory and tries again on the next sync; a
-   * later operator then re-signs every credential with its own key.
+   * change. Keys never differ from the Secret's by accident:
+   * <ul>
+   *   <li>another replica writing first (409): its keys are used;</li>
+   *   <li>a transient failure (5xx, timeout): the keys loaded before are kept and the next sync
+   *       tries again; on first start, a few tries, then an exception;</li>
+   *   <li>only where the Secret cannot live (its namespace missing, or 403 forbidden) does the
+   *       operator work with keys held in memory; a later operator re-signs every credential
+   *       with its own key.</li>
+   * </ul>
+   *
+   * @throws IllegalStateException on first start, when no try could load the keys
    */
   public synchronized SigningKeySet sync(boolean rotate, Instant now) {
-    try {
-      return syncSecret(rotate, now);
-    } catch (KubernetesClientException e) {
-      if (keys == null || rotate) {
-        keys = keys == null ? SigningKeySet.create(now) : keys.rotated(now);
+    for (int attempt = 1; ; attempt++) {
+      try {
+        keys = syncSecret(rotate, now);
+        saidInMemory = false;
+        return keys;
+      } catch (SecretUnusable e) {
+        return inMemory(rotate, now, e.getMessage());
+      } catch (KubernetesClientException e) {
+        if (e.getCode() == 403) {
+          return inMemory(rotate, now, "forbidden (HTTP 403)");
+        }
+        if (keys != null) {
+          LOG.warn("signing keys unchanged: Secret {}/{} not synced (HTTP {}: {}); trying again on the next sync",
+              namespace, SECRET_NAME, e.getCode(), e.getMessage());
+          return keys;
+        }
+        if (attempt == START_ATTEMPTS) {
+          throw new IllegalStateException("signing keys not loaded: Secret " + namespace + "/" + SECRET_NAME
+              + " not usable after " + attempt + " tries (HTTP " + e.getCode() + ")", e);
+        }
+        Duration wait = startBackoff.multipliedBy(1L << (attempt - 1));
+        LOG.warn("signing keys not loaded yet (HTTP {}: {}); trying again in {} ms", e.getCode(), e.getMessage(),
+            wait.toMillis());
+        sleep(wait);
       }
-      LOG.warn("signing keys kept in memory: Secret {}/{} not usable (HTTP {}): set OPERATOR_NAMESPACE to a"
-          + " namespace the operator may write Secrets in", namespace, SECRET_NAME, e.getCode());
-      return keys;
     }
   }
 
+  private SigningKeySet inMemory(boolean rotate, Instant now, String why) {
+    if (keys == null) {
+      keys = SigningKeySet.create(now);
+    } else if (rotate) {
+      keys = keys.rotated(now);
+    }
+    if (!saidInMemory) {
+      saidInMemory = true;
+      LOG.warn("signing keys kept in memory: Secret {}/{} not usable ({}): set OPERATOR_NAMESPACE to a"
+          + " namespace the operator may write Secrets in", namespace, SECRET_NAME, why);
+    }
+    return keys;
+  }
+
   private SigningKeySet syncSecret(boolean rotate, Instant now) {
-    Secret secret = client.secrets().inNamespace(namespace).withName(SECRET_NAME).get();
+    Secret secret = get();
     if (secret == null) {
       SigningKeySet created = SigningKeySet.create(now);
       try {
         client.secrets().inNamespace(namespace).resource(secretOf(created, null)).create();
         LOG.info("created signing key {} in Secret {}/{}", created.current().kid(), namespace, SECRET_NAME);
-        keys = created;
         return created;
       } catch (KubernetesClientException e) {
+        if (e.getCode() == 404) {
+          // A create answers 404 only when the namespace does not exist.
+          throw new SecretUnusable("namespace " + namespace + " does not exist");
+        }
         if (e.getCode() != 409) {
           throw e;
         }
-        secret = client.secrets().inNamespace(namespace).withName(SECRET_NAME).get();
+        // Another replica created it first: use its keys.
+        secret = required(get());
       }
     }
+    try {
+      return applyTo(secret, rotate, now);
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      // Another replica rotated or pruned first: start again from what it wrote. A second
+      // conflict is left to the next sync, like any transient failure.
+      return applyTo(required(get()), rotate, now);
+    }
+  }
+
+  /** The Secret's keys, with the rotation and pruning due applied and written back if any. */
+  private SigningKeySet applyTo(Secret secret, boolean rotate, Instant now) {
     SigningKeySet loaded = SigningKeySet.fromSecretData(decode(secret.getData()));
     boolean rotateRequested = rotate || "true".equals(annotation(secret, ROTATE_ANNOTATION));
     SigningKeySet next = (rotateRequested ? loaded.rotated(now) : loaded).pruned(now, RETIRED_KEY_RETENTION);
@@ -94,11 +162,32 @@ public class SigningKeyStore {
       // Update with the resourceVersion read: a concurrent writer makes this fail, not overwrite.
       client.secrets().inNamespace(namespace).resource(updated).update();
       if (rotateRequested) {
-        LOG.info("rotated signing key: {} signs from now on", next.current().kid());
+        LOG.info("rotated signing key: {} published now, signs from {}", next.current().kid(),
+            next.current().createdAt().plus(SigningKeySet.PUBLISH_DELAY));
       }
     }
-    keys = next;
     return next;
+  }
+
+  private Secret get() {
+    return client.secrets().inNamespace(namespace).withName(SECRET_NAME).get();
+  }
+
+  /** A Secret that was there a moment ago; gone again is a transient failure, retried like one. */
+  private Secret required(Secret secret) {
+    if (secret == null) {
+      throw new KubernetesClientException("Secret " + namespace + "/" + SECRET_NAME + " vanished after a conflict");
+    }
+    return secret;
+  }
+
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while loading signing keys", e);
+    }
   }
 
   private Secret secretOf(SigningKeySet set, Secret existing) {
@@ -124,5 +213,12 @@ public class SigningKeyStore {
 
   private static String annotation(Secret s, String key) {
     return s.getMetadata().getAnnotations() == null ? null : s.getMetadata().getAnnotations().get(key);
+  }
+
+  /** The Secret cannot exist where it should: no way but keys held in memory. */
+  private static final class SecretUnusable extends RuntimeException {
+    SecretUnusable(String message) {
+      super(message, null, false, false);
+    }
   }
 }

@@ -179,13 +179,20 @@ class MembershipIT extends OperatorIT {
     String renewed = token("renew", rev);
     assertThat(renewed).as("renewed after 2/3 of 90 s").isNotEqualTo(first);
 
-    // Rotation: the next pass re-signs with the new key; the old token still verifies meanwhile.
-    SigningKeySet rotated = store.sync(true, Instant.now());
+    // Rotation: the new key is published at once and the old token still verifies; credentials
+    // keep the old key until the new one has been published long enough, then are re-signed.
+    Instant rotatedAt = Instant.now();
+    SigningKeySet rotated = store.sync(true, rotatedAt);
     assertThat(rotated.current().kid()).isNotEqualTo(keys.current().kid());
     assertThat(MembershipVerifier.verify(renewed, rotated.jwksJson(), "v1").ok()).isTrue();
     manager.sync(d, Map.of(rev, "v1"), secrets.get(), ttl, "renew", rotated, t0.plusSeconds(62));
+    assertThat(token("renew", rev)).as("the new key does not sign yet").isEqualTo(renewed);
+    manager.sync(d, Map.of(rev, "v1"), secrets.get(), ttl, "renew", rotated,
+        rotatedAt.plus(SigningKeySet.PUBLISH_DELAY).plusSeconds(1));
     String resigned = token("renew", rev);
     assertThat(resigned).isNotEqualTo(renewed);
+    assertThat(t.user.secrets().inNamespace(NS).withName(CredentialManager.secretName("renew", rev)).get()
+        .getMetadata().getAnnotations()).containsEntry(CredentialManager.ANNOTATION_KID, rotated.current().kid());
     assertThat(MembershipVerifier.verify(resigned, rotated.jwksJson(), "v1").ok()).isTrue();
   }
 }

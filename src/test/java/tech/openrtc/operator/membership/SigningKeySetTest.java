@@ -72,18 +72,66 @@ class SigningKeySetTest {
   }
 
   @Test
+  void theFirstKeySignsAtOnce() {
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    SigningKeySet set = SigningKeySet.create(t0);
+    assertThat(set.signer(t0)).isEqualTo(set.current());
+    assertThat(set.nextSignerAt(t0)).isEmpty();
+  }
+
+  @Test
+  void aNewKeyIsPublishedAtOnceAndSignsOnlyAfterThePublishDelay() throws Exception {
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    SigningKeySet before = SigningKeySet.create(t0);
+    Instant t1 = t0.plus(Duration.ofDays(1));
+    SigningKeySet after = before.rotated(t1);
+    String oldKid = before.current().kid();
+    String newKid = after.current().kid();
+
+    // Both keys are in the JWKS from the rotation on.
+    assertThat(JSON.readTree(after.jwksJson()).path("keys")).extracting(k -> k.path("kid").asText())
+        .containsExactly(oldKid, newKid);
+    // The previous key signs until the new one is PUBLISH_DELAY old, then the new one.
+    Instant ready = t1.plus(SigningKeySet.PUBLISH_DELAY);
+    assertThat(after.signer(t1).kid()).isEqualTo(oldKid);
+    assertThat(after.signer(ready.minusMillis(1)).kid()).isEqualTo(oldKid);
+    assertThat(after.signer(ready).kid()).isEqualTo(newKid);
+    assertThat(after.signer(ready.plusSeconds(3600)).kid()).isEqualTo(newKid);
+    assertThat(after.nextSignerAt(t1)).contains(ready);
+    assertThat(after.nextSignerAt(ready)).isEmpty();
+    // The same after a round trip through the Secret.
+    assertThat(SigningKeySet.fromSecretData(after.toSecretData()).signer(t1.plusSeconds(60)).kid()).isEqualTo(oldKid);
+  }
+
+  @Test
+  void rotationsCloserThanThePublishDelayHandOverInOrder() {
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    // A fresh set rotated at once: no key is old enough yet, so the first one keeps signing.
+    SigningKeySet set = SigningKeySet.create(t0).rotated(t0.plusSeconds(10)).rotated(t0.plusSeconds(20));
+    List<String> kids = set.keys().stream().map(SigningKey::kid).toList();
+    assertThat(set.signer(t0.plusSeconds(30)).kid()).isEqualTo(kids.get(0));
+    assertThat(set.nextSignerAt(t0.plusSeconds(30))).contains(t0.plusSeconds(10).plus(SigningKeySet.PUBLISH_DELAY));
+    assertThat(set.signer(t0.plusSeconds(10).plus(SigningKeySet.PUBLISH_DELAY)).kid()).isEqualTo(kids.get(1));
+    assertThat(set.signer(t0.plusSeconds(20).plus(SigningKeySet.PUBLISH_DELAY)).kid()).isEqualTo(kids.get(2));
+  }
+
+  @Test
   void prunedDropsARetiredKeyOnlyAfterTheLongestTokenLifetime() {
     Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
     Instant retiredAt = t0.plus(Duration.ofDays(3));
     SigningKeySet set = SigningKeySet.create(t0).rotated(retiredAt);
     String oldKid = set.keys().get(0).kid();
     String newKid = set.current().kid();
+    // The retired key signs until the new one may: its tokens' lifetime counts from then.
+    Instant stoppedSigning = retiredAt.plus(SigningKeySet.PUBLISH_DELAY);
+    assertThat(set.signer(stoppedSigning.minusMillis(1)).kid()).isEqualTo(oldKid);
 
     assertThat(set.pruned(retiredAt, TTL).keys()).hasSize(2);
-    assertThat(set.pruned(retiredAt.plus(TTL).minusSeconds(1), TTL).keys()).hasSize(2);
-    // A token signed at the moment of retirement is still valid at exactly retiredAt + ttl.
-    assertThat(set.pruned(retiredAt.plus(TTL), TTL).keys()).extracting(SigningKey::kid).contains(oldKid);
-    SigningKeySet pruned = set.pruned(retiredAt.plus(TTL).plusSeconds(1), TTL);
+    assertThat(set.pruned(retiredAt.plus(TTL).plusSeconds(1), TTL).keys()).hasSize(2);
+    assertThat(set.pruned(stoppedSigning.plus(TTL).minusSeconds(1), TTL).keys()).hasSize(2);
+    // A token signed at the moment it stopped signing is still valid at exactly that + ttl.
+    assertThat(set.pruned(stoppedSigning.plus(TTL), TTL).keys()).extracting(SigningKey::kid).contains(oldKid);
+    SigningKeySet pruned = set.pruned(stoppedSigning.plus(TTL).plusSeconds(1), TTL);
     assertThat(pruned.keys()).extracting(SigningKey::kid).containsExactly(newKid);
     assertThat(pruned.current().kid()).isEqualTo(newKid);
     // The active key is never pruned, however old.
