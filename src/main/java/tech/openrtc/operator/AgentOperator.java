@@ -70,7 +70,12 @@ public final class AgentOperator implements AutoCloseable {
 
   private void syncKeys() {
     try {
-      signingKeys.sync(false, Instant.now());
+      String before = signingKeys.keys().jwksJson();
+      String after = signingKeys.sync(false, Instant.now()).jwksJson();
+      if (!before.equals(after)) {
+        // A new key: every deployment publishes it now, so it is out well before it signs.
+        reconciler.reconcileAll();
+      }
     } catch (RuntimeException e) {
       LOG.warn("signing keys not refreshed: {}", e.getMessage());
     }

@@ -66,6 +66,8 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
   private final DeploymentMemories memories;
   /** Reconciles asked for by webhooks: a call ended, so a draining pod may be idle now. */
   private final SimpleInboundEventSource<AgentDeployment> webhookEvents = new SimpleInboundEventSource<>("livekit-webhooks");
+  /** Reconciles of every deployment, asked for when the signing keys change. */
+  private final SimpleInboundEventSource<AgentDeployment> keyEvents = new SimpleInboundEventSource<>("signing-keys");
   private volatile InformerEventSource<Pod, AgentDeployment> podCache;
 
   public AgentDeploymentReconciler(KubernetesClient client, InFlightProber prober, Recorder recorder,
@@ -130,7 +132,8 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
         labelled(ControllerRevision.class, "controllerrevisions", context),
         labelled(Secret.class, "secrets", context),
         labelled(ConfigMap.class, "configmaps", context),
-        webhookEvents);
+        webhookEvents,
+        keyEvents);
   }
 
   private static <R extends HasMetadata> InformerEventSource<R, AgentDeployment> labelled(
@@ -153,6 +156,11 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
     recorder.audit(Recorder.CALL_HANDLED, h.room(), "observed", h.version(), null, Recorder.extra(
         "room", h.room(), "pod", h.pod(), "participant", h.participant(), "webhook", h.event(),
         "deployments", h.deployments().stream().map(d -> d.namespace() + "/" + d.name()).sorted().toList()));
+  }
+
+  /** A pass for every deployment this operator has reconciled (e.g. to publish a new key). */
+  public void reconcileAll() {
+    memories.each((namespace, name) -> keyEvents.propagateEvent(new ResourceID(name, namespace)));
   }
 
   public InFlightProber prober() {

@@ -53,6 +53,11 @@ final class DeploymentMemories {
     });
   }
 
+  /** Calls {@code action} with the namespace and name of every deployment remembered. */
+  void each(BiConsumer<String, String> action) {
+    byUid.values().forEach(m -> action.accept(m.namespace, m.name));
+  }
+
   int size() {
     return byUid.size();
   }

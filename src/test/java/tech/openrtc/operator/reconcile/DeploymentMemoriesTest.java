@@ -51,6 +51,15 @@ class DeploymentMemoriesTest {
   }
 
   @Test
+  void everyRememberedDeploymentCanBeAskedForAPass() {
+    memories.of(deployment("a"), NOW);
+    memories.of(deployment("b"), NOW);
+    List<String> asked = new ArrayList<>();
+    memories.each((ns, name) -> asked.add(ns + "/" + name));
+    assertThat(asked).containsExactlyInAnyOrder("voice/a", "voice/b");
+  }
+
+  @Test
   void forgetRunsTheHooksOnce() {
     memories.of(deployment("a"), NOW);
     memories.forget("uid-a");
