@@ -124,7 +124,11 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
     this.history = new HistoryKeeper(client);
     this.clock = clock;
     this.webhooks = new LiveKitWebhooks(
-        s -> webhookEvents.propagateEvent(new ResourceID(s.name(), s.namespace())),
+        s -> {
+          // A call ended: the re-probe must not read a scan of the server from before it.
+          prober.liveKit().invalidate(s.credentials());
+          webhookEvents.propagateEvent(new ResourceID(s.name(), s.namespace()));
+        },
         this::auditHandledCall);
   }
 
