@@ -32,7 +32,9 @@ public record BenchConfig(
     /** The worker writes its count as a pod annotation; a change is an informer event. */
     annotation,
     /** LiveKit RoomService counts, and LiveKit webhooks to the operator when a call ends. */
-    livekit
+    livekit,
+    /** LiveKit RoomService counts only, no webhooks: every drain waits for a poll. */
+    livekit_polled
   }
 
   public BenchConfig {

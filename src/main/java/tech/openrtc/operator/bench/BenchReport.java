@@ -165,7 +165,10 @@ final class BenchReport {
       - API req/s: requests of all clients per second during the rollout, and the operator's share; the
         mock API server's throughput bounds how fast anything in the simulated cluster moves.
       - Reconciles: JOSDK's operator.sdk.reconciliations.started counter; probes: the in-flight prober's
-        HTTP requests and rounds; LiveKit requests and webhooks: the operator's own counters.
+        HTTP requests and rounds; LiveKit requests and webhooks: the operator's own counters (requests
+        actually sent). LiveKit requests per poll: those sent in the window above (version patch to 2 s
+        after the last Healthy) over the poll periods it lasted; per probe round: over the prober's
+        rounds (reconciles with pods to read, webhook re-probes included).
       - Heap: MemoryMXBean heap used sampled every 100 ms over the whole run, and heap used right after
         each garbage collection (closer to the live set), both for the whole process, simulator included.
       - Operator CPU: ThreadMXBean CPU time during the rollout (sampled each second, so a thread that ends

@@ -118,9 +118,11 @@ final class BenchRun {
       names.add(String.format("bench-%04d", i));
     }
     String liveKitUrl = null;
-    if (config.source() == BenchConfig.Source.livekit) {
+    if (config.source() == BenchConfig.Source.livekit || config.source() == BenchConfig.Source.livekit_polled) {
       FakeLiveKitServer liveKit = sim.liveKit(LIVEKIT_KEY, LIVEKIT_SECRET);
-      liveKit.sendWebhooksTo("http://127.0.0.1:" + operator.httpPort() + "/livekit/webhook");
+      if (config.source() == BenchConfig.Source.livekit) {
+        liveKit.sendWebhooksTo("http://127.0.0.1:" + operator.httpPort() + "/livekit/webhook");
+      }
       createLiveKitSecret(bench);
       liveKitUrl = liveKit.wsUrl();
     }
@@ -213,7 +215,7 @@ final class BenchRun {
         inFlight.setHttp(http);
       }
       case annotation -> inFlight.setAnnotation(new AnnotationInFlightSource());
-      case livekit -> {
+      case livekit, livekit_polled -> {
         inFlight.setLivekit(new LiveKitInFlightSource());
         LiveKitSpec livekit = new LiveKitSpec();
         livekit.setUrl(liveKitUrl);

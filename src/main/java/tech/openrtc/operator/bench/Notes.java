@@ -48,10 +48,13 @@ final class Notes {
     }
     if (r.operator().webhooksAccepted() > 0) {
       notes.add(String.format(Locale.ROOT, "Webhooks: %d accepted asked for %d re-probes; the operator sent %d LiveKit"
-              + " requests in %d reconciles (%.1f per webhook): each re-probe lists every room and the participants of"
+              + " requests in %d reconciles (%.1f per webhook): each scan lists every room and the participants of"
               + " every occupied room of the LiveKit project, not only this deployment's.",
           r.operator().webhooksAccepted(), r.operator().webhookReprobes(), r.operator().liveKitRequests(),
           r.operator().reconciles(), (double) r.operator().liveKitRequests() / r.operator().webhooksAccepted()));
+    }
+    if (r.operator().liveKitRequests() > 0) {
+      notes.add(liveKitPerPoll(r.operator(), r.pollSeconds()));
     }
     if (r.callsCut() > 0) {
       notes.add("FAILED: " + r.callsCut() + " call(s) cut.");
@@ -94,7 +97,7 @@ final class Notes {
     }
     String what = "Drain reaction (" + r.source() + " source)";
     String goal = switch (r.source()) {
-      case "http" -> goal(what, s.p99(), r.pollSeconds() + 1.0, "pollSeconds + 1 s");
+      case "http", "livekit_polled" -> goal(what, s.p99(), r.pollSeconds() + 1.0, "pollSeconds + 1 s");
       case "annotation" -> goal(what, s.p99(), 1.0, "1 s");
       default -> String.format(Locale.ROOT, "%s with webhooks: p50 %.2f s, p99 %.2f s against a poll of %d s: webhooks"
           + " %s the wait below the poll interval.", what, s.p50(), s.p99(), r.pollSeconds(),
@@ -134,5 +137,16 @@ final class Notes {
   private static String goal(String what, double p99, double limit, String limitText) {
     return String.format(Locale.ROOT, "%s: p99 %.2f s, goal <= %s: %s.", what, p99, limitText,
         p99 <= limit ? "met" : "NOT met");
+  }
+
+  /** LiveKit requests sent over the poll periods the counting window lasted, and per probe round. */
+  static String liveKitPerPoll(OperatorCounters o, int pollSeconds) {
+    double polls = o.polls(pollSeconds);
+    long rounds = Math.max(1, o.probeRounds());
+    return String.format(Locale.ROOT, "LiveKit requests per poll: ListRooms %.1f, ListParticipants %.1f (sent over"
+            + " the %.1f s counted = %.2f polls of %d s); per probe round: ListRooms %.2f, ListParticipants %.1f"
+            + " (%d rounds, webhook re-probes included).", o.listRooms() / polls, o.listParticipants() / polls,
+        o.nanos() / 1e9, polls, pollSeconds, (double) o.listRooms() / rounds, (double) o.listParticipants() / rounds,
+        o.probeRounds());
   }
 }

@@ -5,6 +5,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -46,8 +47,9 @@ public class InFlightProber implements AutoCloseable {
   }
 
   /**
-   * One reading per pod name. With the livekit source, the server is read once for all the pods
-   * (one ListRooms per call of this method), and without credentials every reading is unknown.
+   * One reading per pod name. With the livekit source, one scan of the server serves all the pods,
+   * and the other deployments on that server too (see {@link #maxScanAge}); without credentials
+   * every reading is unknown.
    */
   public Map<String, InFlight> probe(Collection<PodState> pods, ProbeSettings spec, LiveKitAccess liveKitAccess) {
     if (!pods.isEmpty()) {
@@ -56,7 +58,7 @@ public class InFlightProber implements AutoCloseable {
     LiveKitCounts counts = null;
     if (spec.readsLiveKit() && !pods.isEmpty()) {
       counts = liveKitAccess.available()
-          ? liveKit.count(liveKitAccess.credentials(), spec.agentName())
+          ? liveKit.count(liveKitAccess.credentials(), spec.agentName(), maxScanAge(pods, spec, Instant.now()))
           : LiveKitCounts.failed(liveKitAccess.unavailable());
     }
     Map<String, CompletableFuture<InFlight>> pending = new HashMap<>();
@@ -80,6 +82,29 @@ public class InFlightProber implements AutoCloseable {
       readings.put(name, reading);
     });
     return readings;
+  }
+
+  /**
+   * How long before this ask a LiveKit scan shared with other deployments may have started: half a
+   * poll, so a reading is at most pollSeconds/2 older than the ask. A call that ended since reads as
+   * live a little longer (a call-ended webhook drops the scan, so the re-probe reads afresh). A call
+   * that started since is missed, which matters only on a draining pod: its worker takes calls only
+   * until it has seen the mark, within the settle time after it, and a 0 counts only after that time
+   * (RolloutPlanner). So the scan must also have started after every probed pod's settle time that has
+   * passed, as a fresh read would have: no pod is deleted on an older 0 than before scans were shared.
+   */
+  static Duration maxScanAge(Collection<PodState> pods, ProbeSettings spec, Instant now) {
+    Duration max = spec.poll().dividedBy(2);
+    for (PodState pod : pods) {
+      if (pod.drainStartedAt() == null) {
+        continue; // a 0 counts only for a pod marked with its start (RolloutPlanner)
+      }
+      Instant settled = pod.drainStartedAt().plus(spec.drainSettle());
+      if (!settled.isAfter(now) && Duration.between(settled, now).compareTo(max) < 0) {
+        max = Duration.between(settled, now);
+      }
+    }
+    return max;
   }
 
   private CompletableFuture<InFlight> read(PodState pod, ProbeSettings spec, LiveKitCounts counts) {

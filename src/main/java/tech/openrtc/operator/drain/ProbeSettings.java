@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * What a probe needs to know of a deployment's spec: where its workers report their calls, which
- * agent they are, and how often they are read.
+ * agent they are, how often they are read, and how long after its drain mark a pod's 0 counts.
  */
 public record ProbeSettings(
     InFlightSource source,
@@ -12,7 +12,8 @@ public record ProbeSettings(
     String httpPath,
     String httpField,
     String agentName,
-    Duration poll) {
+    Duration poll,
+    Duration drainSettle) {
 
   public boolean readsLiveKit() {
     return source == InFlightSource.LIVEKIT || source == InFlightSource.HTTP_AND_LIVEKIT;

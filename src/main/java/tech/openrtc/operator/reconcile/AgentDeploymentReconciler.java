@@ -76,7 +76,11 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
     this.recorder = recorder;
     this.clock = clock;
     this.webhooks = new LiveKitWebhooks(
-        s -> webhookEvents.propagateEvent(new ResourceID(s.name(), s.namespace())),
+        s -> {
+          // A call ended: the re-probe must not read a scan of the server from before it.
+          prober.liveKit().invalidate(s.credentials());
+          webhookEvents.propagateEvent(new ResourceID(s.name(), s.namespace()));
+        },
         this::auditHandledCall);
     this.observer = new Observer(prober, new LiveKitSecrets(client));
     this.actor = new Actor(client, new StatusWriter(client, clock), signingKeys, recorder, metrics, webhooks);

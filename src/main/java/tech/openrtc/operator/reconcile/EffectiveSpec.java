@@ -32,13 +32,24 @@ public record EffectiveSpec(
     int revisionHistoryLimit,
     boolean paused) {
 
+  /** The longest a drain mark is given to reach the worker. */
+  public static final Duration MAX_DRAIN_SETTLE = Duration.ofSeconds(2);
+
   public Duration poll() {
     return Duration.ofSeconds(pollSeconds);
   }
 
   /** What the in-flight probe needs of this spec. */
   public ProbeSettings probe() {
-    return new ProbeSettings(inFlightSource, httpPort, httpPath, httpField, agentName, poll());
+    return new ProbeSettings(inFlightSource, httpPort, httpPath, httpField, agentName, poll(), drainSettle());
+  }
+
+  /**
+   * A zero reading counts only once the worker has had this long to see its drain mark (a worker
+   * may accept one more job between our patch and noticing it): min(poll, {@link #MAX_DRAIN_SETTLE}).
+   */
+  public Duration drainSettle() {
+    return poll().compareTo(MAX_DRAIN_SETTLE) < 0 ? poll() : MAX_DRAIN_SETTLE;
   }
 
   public Duration drainTimeout() {

@@ -25,12 +25,6 @@ import tech.openrtc.operator.reconcile.Plan.DeleteReason;
  */
 public final class RolloutPlanner {
 
-  /**
-   * A zero reading counts only once the worker has had this long to see its drain mark: a worker
-   * may accept one more job between our patch and noticing it.
-   */
-  static final Duration MAX_DRAIN_SETTLE = Duration.ofSeconds(2);
-
   public record Input(
       EffectiveSpec spec,
       Observation observed,
@@ -159,7 +153,7 @@ public final class RolloutPlanner {
   private static void planDraining(Input in, Plan plan) {
     EffectiveSpec spec = in.spec();
     Instant now = in.now();
-    Duration settle = spec.poll().compareTo(MAX_DRAIN_SETTLE) < 0 ? spec.poll() : MAX_DRAIN_SETTLE;
+    Duration settle = spec.drainSettle();
 
     for (Plan.Drain d : List.copyOf(plan.drains)) {
       if (spec.trigger() == DrainTrigger.Signal) {

@@ -90,6 +90,7 @@ public final class FakeLiveKitServer implements AutoCloseable {
   private final AtomicLong rejected = new AtomicLong();
   private final List<String> idleRooms = new CopyOnWriteArrayList<>();
   private volatile Fault fault = Fault.NONE;
+  private volatile boolean agentsNamedAfterDeployments;
   private volatile String webhookUrl;
   private final AtomicLong webhooksSent = new AtomicLong();
   private final HttpClient webhookClient = HttpClient.newBuilder()
@@ -205,6 +206,14 @@ public final class FakeLiveKitServer implements AutoCloseable {
     }
   }
 
+  /**
+   * From now on, each call's agent is named ({@code lk.agent.name}) after the call's deployment,
+   * for tests without a kubelet to say which agent a pod runs.
+   */
+  public void nameAgentsAfterDeployments() {
+    agentsNamedAfterDeployments = true;
+  }
+
   /** Requests received for a Twirp method (ListRooms, ListParticipants), answered or not. */
   public long requests(String method) {
     AtomicLong n = requests.get(method);
@@ -246,6 +255,9 @@ public final class FakeLiveKitServer implements AutoCloseable {
     Optional<SimWorker> worker = kubelet == null ? Optional.empty() : kubelet.worker(call.namespace(), call.pod());
     worker.map(SimWorker::agentName).filter(n -> !n.isEmpty())
         .ifPresent(n -> agent.putAttributes(Names.LIVEKIT_ATTR_AGENT_NAME, n));
+    if (agentsNamedAfterDeployments) {
+      agent.putAttributes(Names.LIVEKIT_ATTR_AGENT_NAME, call.deployment());
+    }
     ParticipantInfo caller = ParticipantInfo.newBuilder()
         .setSid("PA_caller" + call.id())
         .setIdentity("caller-" + call.id())

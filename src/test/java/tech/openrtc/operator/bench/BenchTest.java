@@ -40,6 +40,7 @@ class BenchTest {
     assertThat(run.path("writes").findValuesAsText("kind")).contains("create pods", "patch pods", "delete pods",
         "patch agentdeployments/status");
     assertThat(run.path("operator").path("reconciles").asLong()).isPositive();
+    assertThat(run.path("operator").has("listRooms")).isTrue();
     assertThat(run.path("rollout").path("duration").path("count").asInt()).isEqualTo(1);
     assertThat(run.path("peakHeapMiB").asDouble()).isPositive();
     assertThat(run.path("operatorCpuMillisByThread").size()).isPositive();

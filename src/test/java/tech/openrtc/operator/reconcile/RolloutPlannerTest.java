@@ -141,7 +141,7 @@ class RolloutPlannerTest {
     assertThat(plan.creates()).as("the old revision is no longer replaced").isEmpty();
     assertThat(plan.deletes()).as("annotation trigger: drained pods are deleted only at 0").isEmpty();
     assertThat(plan.phase()).isEqualTo(Phase.Draining);
-    assertThat(plan.requeueAfter()).isEqualTo(RolloutPlanner.MAX_DRAIN_SETTLE);
+    assertThat(plan.requeueAfter()).isEqualTo(EffectiveSpec.MAX_DRAIN_SETTLE);
   }
 
   @Test
