@@ -86,6 +86,7 @@ class OperatorHttpIT {
   @Test
   void webhookSendersThatTrickleTheirBodiesDelayNeitherHealthNorMetrics() throws Exception {
     long busy = operator.webhooks().busy();
+    long rejected = operator.webhooks().rejected();
     List<Socket> stuck = new ArrayList<>();
     try {
       // More than the webhook threads and their queue: each sends one byte of a 1000-byte body.
@@ -108,6 +109,9 @@ class OperatorHttpIT {
         s.close();
       }
     }
+    // Each one is accounted for: told busy, or rejected once its sender went away.
+    await().atMost(Duration.ofSeconds(5)).until(() -> operator.webhooks().busy() - busy
+        + operator.webhooks().rejected() - rejected == stuck.size() + 1);
   }
 
   private URI url(String path) {
