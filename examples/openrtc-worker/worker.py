@@ -12,6 +12,11 @@ published membership, and while it runs it checks both again every few seconds:
   operator annotates its pod agents.openrtc.tech/drain="true", or when the membership
   lists its own revision as draining.
 
+The operator reads the in-flight count from livekit-agents' own GET :8081/worker
+(agent_name, worker_type, active_jobs, sdk_version, project_type); nothing here serves it.
+A missing active_jobs reads 0 only in an answer carrying agent_name, worker_type or
+sdk_version, so a worker that serves its own answer must keep one of them.
+
     python worker.py start
 
 Needs: openrtc (which brings livekit-agents) and PyJWT with its crypto extra.

@@ -43,6 +43,7 @@ public final class AgentOperator implements AutoCloseable {
   private final AgentDeploymentReconciler reconciler;
   private final PrometheusMeterRegistry registry;
   private final HttpServer http;
+  private final WebhookEndpoint webhookEndpoint;
   private final AtomicBoolean ready = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Leadership leadership;
@@ -63,6 +64,7 @@ public final class AgentOperator implements AutoCloseable {
     this.leadership = leadership;
     leadership.onLoss(this::close);
     this.http = http;
+    this.webhookEndpoint = new WebhookEndpoint(reconciler.webhooks(), leadership::leading);
     this.signingKeys = signingKeys;
     // A rotation requested by annotating the Secret is picked up within a minute.
     keyWatch.scheduleWithFixedDelay(this::syncKeys, 60, 60, TimeUnit.SECONDS);
@@ -161,6 +163,8 @@ public final class AgentOperator implements AutoCloseable {
         Tags.of("result", "accepted"), webhooks, LiveKitWebhooks::accepted);
     metrics.countFrom("openrtc.livekit.webhooks", "LiveKit webhooks received at /livekit/webhook",
         Tags.of("result", "rejected"), webhooks, LiveKitWebhooks::rejected);
+    metrics.countFrom("openrtc.livekit.webhooks", "LiveKit webhooks received at /livekit/webhook",
+        Tags.of("result", "busy"), webhooks, LiveKitWebhooks::busy);
     MeterRegistry registry = metrics.registry();
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -191,22 +195,7 @@ public final class AgentOperator implements AutoCloseable {
         out.write(body);
       }
     });
-    http.createContext("/livekit/webhook", ex -> {
-      if (!"POST".equals(ex.getRequestMethod())) {
-        reply(ex, 405, "POST a LiveKit webhook here\n");
-        return;
-      }
-      if (!leadership.leading()) {
-        // Only the leader reconciles, so only it can act on a call's end. 503, not 401: nothing is
-        // wrong with the webhook, and the next poll covers the drain it would have sped up.
-        reply(ex, 503, "standby replica: webhooks are handled by the leader\n");
-        return;
-      }
-      String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-      LiveKitWebhooks.Outcome outcome = reconciler.webhooks().receive(body,
-          ex.getRequestHeaders().getFirst("Authorization"), ex.getRemoteAddress().getAddress().getHostAddress());
-      reply(ex, outcome.status(), outcome.message() + "\n");
-    });
+    http.createContext("/livekit/webhook", webhookEndpoint);
     http.createContext("/metrics", ex -> {
       byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
       ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
@@ -221,7 +210,7 @@ public final class AgentOperator implements AutoCloseable {
     });
   }
 
-  private static void reply(HttpExchange ex, int code, String body) throws IOException {
+  static void reply(HttpExchange ex, int code, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     ex.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
     ex.sendResponseHeaders(code, bytes.length);
@@ -270,6 +259,7 @@ public final class AgentOperator implements AutoCloseable {
       if (http != null) {
         http.stop(0);
       }
+      webhookEndpoint.close();
       prober.close();
     }
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.math.BigDecimal;
+import java.util.List;
 
 /** Reads the in-flight count out of a worker's answer or a pod annotation. */
 public final class InFlightParser {
@@ -12,11 +13,15 @@ public final class InFlightParser {
   private static final ObjectMapper MAPPER =
       new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+  /** Fields a livekit-agents worker's {@code /worker} answer always carries. */
+  private static final List<String> WORKER_FIELDS = List.of("agent_name", "worker_type", "sdk_version");
+
   private InFlightParser() {}
 
   /**
-   * The livekit-agents {@code /worker} answer: a JSON object whose field may be missing (0) or a
-   * float ({@code 3.0}). Anything else is unknown.
+   * The livekit-agents {@code /worker} answer: a JSON object whose field may be a float
+   * ({@code 3.0}), or missing (0) when the answer is recognisably a worker's: it carries
+   * {@code agent_name}, {@code worker_type} or {@code sdk_version}. Anything else is unknown.
    */
   public static InFlight fromWorkerJson(String body, String field) {
     return fromWorkerJson(body, field, null);
@@ -44,7 +49,10 @@ public final class InFlightParser {
     }
     JsonNode value = root.get(field);
     if (value == null || value.isNull()) {
-      return InFlight.of(0);
+      // Missing means 0 only from a worker: {} or another server's JSON on that port says nothing.
+      return WORKER_FIELDS.stream().anyMatch(root::hasNonNull)
+          ? InFlight.of(0)
+          : InFlight.unknown("no " + field + ", and not a worker's answer (none of " + WORKER_FIELDS + ")");
     }
     return number(value.isNumber() ? value.asText() : null, field);
   }

@@ -68,6 +68,7 @@ public final class LiveKitWebhooks {
   private final AtomicLong accepted = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong reprobes = new AtomicLong();
+  private final AtomicLong busy = new AtomicLong();
 
   public LiveKitWebhooks(Consumer<Subscription> reprobe, Consumer<Handled> audit) {
     this.reprobe = reprobe;
@@ -88,11 +89,6 @@ public final class LiveKitWebhooks {
     subscriptions.remove(namespace + "/" + name);
   }
 
-  /** Keeps only the subscriptions of these deployments ("namespace/name"). */
-  public void retain(Set<String> deployments) {
-    subscriptions.keySet().retainAll(deployments);
-  }
-
   /** Verifies and handles one webhook request. */
   public Outcome receive(String body, String authorization) {
     return receive(body, authorization, "?");
@@ -109,13 +105,7 @@ public final class LiveKitWebhooks {
           .filter(s -> s.credentials().apiKey().equals(apiKey)).toList();
       event = verify(body, token, sameKey);
     } catch (RuntimeException e) {
-      long n = rejected.incrementAndGet();
-      long now = System.currentTimeMillis();
-      long last = lastRejectionLogged.get();
-      // A flood of forged webhooks must not flood the log too: one line a minute at most.
-      if (now - last >= REJECTION_LOG_INTERVAL_MS && lastRejectionLogged.compareAndSet(last, now)) {
-        LOG.warn("LiveKit webhook from {} rejected ({} rejected so far): {}", remote, n, e.getMessage());
-      }
+      countRejection(e.getMessage(), remote);
       return new Outcome(401, "webhook rejected: " + e.getMessage());
     }
     accepted.incrementAndGet();
@@ -142,6 +132,25 @@ public final class LiveKitWebhooks {
       });
     }
     return new Outcome(200, "ok");
+  }
+
+  /**
+   * Counts a webhook turned away before verification (no Authorization, a body too large or too
+   * slow) or by it, and logs it at most once a minute.
+   */
+  public void countRejection(String reason, String remote) {
+    long n = rejected.incrementAndGet();
+    long now = System.currentTimeMillis();
+    long last = lastRejectionLogged.get();
+    // A flood of forged webhooks must not flood the log too: one line a minute at most.
+    if (now - last >= REJECTION_LOG_INTERVAL_MS && lastRejectionLogged.compareAndSet(last, now)) {
+      LOG.warn("LiveKit webhook from {} rejected ({} rejected so far): {}", remote, n, reason);
+    }
+  }
+
+  /** Counts a webhook answered 503 because the webhook threads and their queue were full. */
+  public void countBusy() {
+    busy.incrementAndGet();
   }
 
   /** Tries each distinct secret in use with this key (normally one); the first that verifies wins. */
@@ -198,5 +207,9 @@ public final class LiveKitWebhooks {
 
   public long reprobes() {
     return reprobes.get();
+  }
+
+  public long busy() {
+    return busy.get();
   }
 }

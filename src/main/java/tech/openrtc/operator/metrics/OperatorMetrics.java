@@ -3,6 +3,7 @@ package tech.openrtc.operator.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
@@ -23,12 +24,20 @@ import tech.openrtc.operator.api.VersionStatus;
  * AgentDeployment [openrtc_agentdeployment_replicas, openrtc_agentdeployment_inflight_calls],
  * rollout and drain durations [openrtc_rollout_duration_seconds, openrtc_drain_duration_seconds],
  * and counters [openrtc_calls_cut_total, openrtc_pods_drained_total]. A deployment's gauges
- * follow its status; gauges of versions and deployments that are gone are removed.
+ * follow its status; gauges of versions that are gone are removed, and every meter of a
+ * deployment that is gone.
  */
 public final class OperatorMetrics {
 
   static final String REPLICAS = "openrtc.agentdeployment.replicas";
   static final String IN_FLIGHT = "openrtc.agentdeployment.inflight.calls";
+  static final String ROLLOUT_DURATION = "openrtc.rollout.duration";
+  static final String DRAIN_DURATION = "openrtc.drain.duration";
+  static final String PODS_DRAINED = "openrtc.pods.drained";
+  static final String CALLS_CUT = "openrtc.calls.cut";
+  /** The meters tagged with one deployment's namespace and name. */
+  private static final Set<String> PER_DEPLOYMENT =
+      Set.of(REPLICAS, IN_FLIGHT, ROLLOUT_DURATION, DRAIN_DURATION, PODS_DRAINED, CALLS_CUT);
 
   /** One gauge row. */
   private record Row(String namespace, String name, String version, String role) {
@@ -40,16 +49,6 @@ public final class OperatorMetrics {
   private final MeterRegistry registry;
   private final Map<Row, AtomicInteger> replicas = new ConcurrentHashMap<>();
   private final Map<Row, AtomicInteger> inFlight = new ConcurrentHashMap<>();
-  private final Timer.Builder rolloutDuration = Timer.builder("openrtc.rollout.duration")
-      .description("From the start of a rollout to Healthy at the new version")
-      .publishPercentileHistogram()
-      .minimumExpectedValue(Duration.ofSeconds(1))
-      .maximumExpectedValue(Duration.ofHours(6));
-  private final Timer.Builder drainDuration = Timer.builder("openrtc.drain.duration")
-      .description("From a pod's drain start to its deletion")
-      .publishPercentileHistogram()
-      .minimumExpectedValue(Duration.ofMillis(100))
-      .maximumExpectedValue(Duration.ofHours(6));
 
   public OperatorMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -87,25 +86,42 @@ public final class OperatorMetrics {
     callsCutCounter(namespace, name);
   }
 
-  /** Drops every meter of a deployment that is gone. */
+  /** Removes every meter of one deployment: gauges, counters and timers. */
   public void forget(String namespace, String name) {
-    removeRows(r -> r.namespace().equals(namespace) && r.name().equals(name));
+    replicas.keySet().removeIf(r -> r.namespace().equals(namespace) && r.name().equals(name));
+    inFlight.keySet().removeIf(r -> r.namespace().equals(namespace) && r.name().equals(name));
+    for (Meter meter : registry.getMeters()) {
+      Meter.Id id = meter.getId();
+      if (PER_DEPLOYMENT.contains(id.getName()) && namespace.equals(id.getTag("namespace"))
+          && name.equals(id.getTag("name"))) {
+        registry.remove(meter);
+      }
+    }
   }
 
-  /** Drops the gauges of deployments that no longer exist ({@code live} holds "namespace/name"). */
-  public void retainDeployments(Set<String> live) {
-    removeRows(r -> !live.contains(r.namespace() + "/" + r.name()));
-  }
-
+  // A builder per call: a shared Timer.Builder's tags(...) changes it for every thread using it,
+  // so concurrent reconciles recorded one deployment's times under another's tags.
   public void rolloutCompleted(String namespace, String name, Duration took) {
-    rolloutDuration.tags("namespace", namespace, "name", name).register(registry).record(took);
+    Timer.builder(ROLLOUT_DURATION)
+        .description("From the start of a rollout to Healthy at the new version")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofSeconds(1))
+        .maximumExpectedValue(Duration.ofHours(6))
+        .tags("namespace", namespace, "name", name)
+        .register(registry).record(took);
   }
 
   public void podDrained(String namespace, String name, String reason, Duration drainTook) {
-    Counter.builder("openrtc.pods.drained").description("Pods deleted after a drain, by why they went")
+    Counter.builder(PODS_DRAINED).description("Pods deleted after a drain, by why they went")
         .tags("namespace", namespace, "name", name, "reason", reason).register(registry).increment();
     if (drainTook != null && !drainTook.isNegative()) {
-      drainDuration.tags("namespace", namespace, "name", name).register(registry).record(drainTook);
+      Timer.builder(DRAIN_DURATION)
+          .description("From a pod's drain start to its deletion")
+          .publishPercentileHistogram()
+          .minimumExpectedValue(Duration.ofMillis(100))
+          .maximumExpectedValue(Duration.ofHours(6))
+          .tags("namespace", namespace, "name", name)
+          .register(registry).record(drainTook);
     }
   }
 
@@ -114,7 +130,7 @@ public final class OperatorMetrics {
   }
 
   private Counter callsCutCounter(String namespace, String name) {
-    return Counter.builder("openrtc.calls.cut").description("Calls in flight on pods deleted at their drain deadline")
+    return Counter.builder(CALLS_CUT).description("Calls in flight on pods deleted at their drain deadline")
         .tags("namespace", namespace, "name", name).register(registry);
   }
 

@@ -21,7 +21,10 @@ public enum Fault {
   LIE_ZERO,
   /** Reports {@code active_jobs} as a float ({@code 3.0}); the value is still right. */
   FLOAT,
-  /** Leaves {@code active_jobs} out when it is 0 (allowed by the contract: missing means 0). */
+  /**
+   * Leaves {@code active_jobs} out when it is 0 (allowed by the contract: missing means 0 in an
+   * answer that carries {@code agent_name}, {@code worker_type} or {@code sdk_version}, as this one does).
+   */
   OMIT_FIELD;
 
   /**

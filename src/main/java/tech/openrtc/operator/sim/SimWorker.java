@@ -35,7 +35,9 @@ import tech.openrtc.operator.membership.MembershipVerifier;
 /**
  * One simulated voice-agent worker process (livekit-agents style) in one pod.
  *
- * <p>It serves {@code GET /worker} ({@code active_jobs}) and {@code GET /} on its pod IP, takes
+ * <p>It serves {@code GET /worker} and {@code GET /} on its pod IP. {@code /worker} answers as
+ * livekit-agents does ({@code agent_name}, {@code worker_type}, {@code active_jobs},
+ * {@code sdk_version}, {@code project_type}), so a missing count reads 0 there. It takes
  * calls while it is accepting (ready, not draining, not terminating, alive), stops taking them on
  * drain or SIGTERM, and on SIGTERM exits once its last call has ended. When it dies (crash, kill)
  * its live calls are cut.

@@ -20,8 +20,10 @@ class InFlightParserTest {
       "{\"active_jobs\": 2.00, \"agent_name\": \"x\"}  | 2",
       "{\"active_jobs\": 1e2}                        | 100",
       "{\"agent_name\": \"support\", \"worker_load\": 0.5} | 0",
-      "{}                                            | 0",
-      "{\"active_jobs\": null}                       | 0",
+      "{\"worker_type\": \"JT_ROOM\"}                 | 0",
+      "{\"sdk_version\": \"1.2.3\"}                   | 0",
+      "{\"agent_name\": \"\"}                         | 0",
+      "{\"active_jobs\": null, \"worker_type\": \"JT_ROOM\"} | 0",
   })
   void workerJsonCounts(String body, int expected) {
     InFlight r = InFlightParser.fromWorkerJson(body, FIELD);
@@ -49,6 +51,11 @@ class InFlightParserTest {
       "{\"active_jobs\": [0]}",
       "{\"active_jobs\": 0}{\"active_jobs\": 5}", // two answers glued together
       "{\"active_jobs\": 0} trailing",
+      // No count and nothing that says a worker answered: {} or another server on that port.
+      "{}",
+      "{\"status\":\"ok\"}",
+      "{\"active_jobs\": null}",
+      "{\"agent_name\": null, \"worker_type\": null}",
   })
   @NullSource
   void malformedOrNonCountIsUnknownNeverZero(String body) {
@@ -120,5 +127,15 @@ class InFlightParserTest {
         .as("no agent_name in the answer: nothing to compare").isEqualTo(2);
     assertThat(InFlightParser.fromWorkerJson("{\"agent_name\": \"billing\", \"active_jobs\": 0}", FIELD, null).count())
         .as("no agentName in the spec: nothing to compare").isZero();
+  }
+
+  @Test
+  void aMissingCountReadsZeroOnlyFromAWorkerOfTheExpectedAgent() {
+    assertThat(InFlightParser.fromWorkerJson("{\"agent_name\": \"x\"}", FIELD, "x").count()).isZero();
+    assertThat(InFlightParser.fromWorkerJson("{\"agent_name\": \"x\"}", FIELD, null).count()).isZero();
+    assertThat(InFlightParser.fromWorkerJson("{\"agent_name\": \"x\"}", FIELD, "y").known()).isFalse();
+    assertThat(InFlightParser.fromWorkerJson("{}", FIELD, "x").known()).isFalse();
+    assertThat(InFlightParser.fromWorkerJson("{\"status\":\"ok\"}", FIELD, null).error())
+        .contains("not a worker's answer");
   }
 }

@@ -4,9 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.api.Role;
 import tech.openrtc.operator.api.VersionStatus;
@@ -46,7 +53,7 @@ class OperatorMetricsTest {
   void aDeletedDeploymentLosesItsGauges() {
     metrics.versions("voice", "a", List.of(version("v1", Role.Active, 1, 0)));
     metrics.versions("voice", "b", List.of(version("v1", Role.Active, 1, 0)));
-    metrics.retainDeployments(Set.of("voice/b"));
+    metrics.forget("voice", "a");
     assertThat(registry.scrape()).doesNotContain("name=\"a\",namespace=\"voice\",role").contains("name=\"b\"");
   }
 
@@ -65,5 +72,76 @@ class OperatorMetricsTest {
         .contains("openrtc_drain_duration_seconds_sum{name=\"s\",namespace=\"voice\"} 3")
         .contains("openrtc_rollout_duration_seconds_count{name=\"s\",namespace=\"voice\"} 1")
         .contains("openrtc_rollout_duration_seconds_bucket{");
+  }
+
+  @Test
+  void concurrentReconcilesRecordEachDeploymentUnderItsOwnTags() throws Exception {
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    CountDownLatch start = new CountDownLatch(1);
+    List<Future<Long>> calls = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      // Even threads record "a" (1 s rollouts, 100 ms drains), odd ones "b" (2 s, 200 ms), for 2 s.
+      String name = t % 2 == 0 ? "a" : "b";
+      long factor = t % 2 == 0 ? 1 : 2;
+      calls.add(pool.submit(() -> {
+        start.await();
+        long until = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+        long n = 0;
+        for (; System.nanoTime() < until; n++) {
+          metrics.rolloutCompleted("voice", name, Duration.ofSeconds(factor));
+          metrics.podDrained("voice", name, "drained", Duration.ofMillis(100 * factor));
+        }
+        return n;
+      }));
+    }
+    start.countDown();
+    long[] made = new long[2];
+    for (int t = 0; t < threads; t++) {
+      made[t % 2] += calls.get(t).get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+
+    for (String name : List.of("a", "b")) {
+      long each = made[name.equals("a") ? 0 : 1];
+      long factor = name.equals("a") ? 1 : 2;
+      Timer rollout = registry.get("openrtc.rollout.duration").tags("namespace", "voice", "name", name).timer();
+      assertThat(rollout.count()).as("rollouts of %s", name).isEqualTo(each);
+      assertThat(rollout.totalTime(TimeUnit.SECONDS)).as("rollout time of %s", name).isEqualTo(each * factor);
+      Timer drain = registry.get("openrtc.drain.duration").tags("namespace", "voice", "name", name).timer();
+      assertThat(drain.count()).as("drains of %s", name).isEqualTo(each);
+      assertThat(drain.totalTime(TimeUnit.MILLISECONDS)).as("drain time of %s", name).isEqualTo(each * 100 * factor);
+      assertThat(registry.get("openrtc.pods.drained").tags("namespace", "voice", "name", name).counter().count())
+          .isEqualTo(each);
+    }
+  }
+
+  @Test
+  void forgetRemovesEveryMeterOfThatDeploymentAndNoOther() {
+    for (String name : List.of("a", "b")) {
+      metrics.versions("voice", name, List.of(version("v1", Role.Draining, 1, 2), version("v2", Role.Active, 2, 0)));
+      metrics.podDrained("voice", name, "drained", Duration.ofSeconds(3));
+      metrics.callsCut("voice", name, 1);
+      metrics.rolloutCompleted("voice", name, Duration.ofSeconds(40));
+    }
+    int perDeployment = deploymentMeters("b").size();
+    assertThat(perDeployment).as("4 gauges, 2 counters, 2 timers").isEqualTo(8);
+
+    metrics.forget("voice", "a");
+
+    assertThat(deploymentMeters("a")).isEmpty();
+    assertThat(deploymentMeters("b")).hasSize(perDeployment);
+    assertThat(registry.scrape()).doesNotContain("name=\"a\"").contains("name=\"b\"");
+    // Recorded again after a forget (a new deployment of the same name), it starts from 0.
+    metrics.callsCut("voice", "a", 1);
+    assertThat(registry.get("openrtc.calls.cut").tags("namespace", "voice", "name", "a").counter().count())
+        .isEqualTo(1);
+  }
+
+  private List<Meter> deploymentMeters(String name) {
+    return registry.getMeters().stream()
+        .filter(m -> m.getId().getName().startsWith("openrtc."))
+        .filter(m -> "voice".equals(m.getId().getTag("namespace")) && name.equals(m.getId().getTag("name")))
+        .toList();
   }
 }

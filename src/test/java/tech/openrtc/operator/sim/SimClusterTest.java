@@ -31,6 +31,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.drain.InFlightParser;
 
 class SimClusterTest {
 
@@ -92,6 +93,8 @@ class SimClusterTest {
     assertThat(body.path("worker_type").asText()).isEqualTo("JT_ROOM");
     assertThat(body.path("active_jobs").isInt()).isTrue();
     assertThat(body.path("active_jobs").asInt()).isZero();
+    assertThat(body.path("sdk_version").isTextual()).isTrue();
+    assertThat(body.path("project_type").asText()).isEqualTo("python");
   }
 
   @Test
@@ -318,8 +321,10 @@ class SimClusterTest {
     CallGenerator calls = sim.calls(NS, DEPLOYMENT, CallProfile.manual());
 
     worker.setFault(Fault.OMIT_FIELD);
-    assertThat(JSON.readTree(getWorker(worker.podIP(), WORKER_PORT, Duration.ofSeconds(2)).body())
-        .has("active_jobs")).isFalse();
+    String omitted = getWorker(worker.podIP(), WORKER_PORT, Duration.ofSeconds(2)).body();
+    assertThat(JSON.readTree(omitted).has("active_jobs")).isFalse();
+    // Still recognisably a worker's answer, so the missing count reads 0.
+    assertThat(InFlightParser.fromWorkerJson(omitted, "active_jobs", DEPLOYMENT).count()).isZero();
 
     calls.placeCall(Duration.ofMinutes(1)).orElseThrow();
     assertThat(JSON.readTree(getWorker(worker.podIP(), WORKER_PORT, Duration.ofSeconds(2)).body())
