@@ -1,6 +1,8 @@
 package tech.openrtc.operator.reconcile;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import java.util.Objects;
 import tech.openrtc.operator.api.AgentDeployment;
@@ -13,6 +15,8 @@ import tech.openrtc.operator.api.AgentDeployment;
  */
 public class NotStatusOnly implements OnUpdateFilter<AgentDeployment> {
 
+  private static final ObjectMapper JSON = Serialization.jsonMapper();
+
   @Override
   public boolean accept(AgentDeployment updated, AgentDeployment old) {
     ObjectMeta a = updated.getMetadata();
@@ -22,6 +26,7 @@ public class NotStatusOnly implements OnUpdateFilter<AgentDeployment> {
         || !Objects.equals(a.getLabels(), b.getLabels())
         || !Objects.equals(a.getFinalizers(), b.getFinalizers())
         || !Objects.equals(a.getDeletionTimestamp(), b.getDeletionTimestamp())
-        || !Objects.equals(updated.getSpec(), old.getSpec()) && a.getGeneration() == null;
+        // A server that does not count generations (or a spec change it did not count) still shows it here.
+        || !JSON.valueToTree(updated.getSpec()).equals(JSON.valueToTree(old.getSpec()));
   }
 }
