@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -29,6 +30,7 @@ import tech.openrtc.operator.audit.Recorder;
 import tech.openrtc.operator.drain.InFlightProber;
 import tech.openrtc.operator.drain.LiveKitCounter;
 import tech.openrtc.operator.drain.LiveKitWebhooks;
+import tech.openrtc.operator.membership.SigningKeySet;
 import tech.openrtc.operator.membership.SigningKeyStore;
 import tech.openrtc.operator.metrics.OperatorMetrics;
 import tech.openrtc.operator.reconcile.AgentDeploymentReconciler;
@@ -72,14 +74,23 @@ public final class AgentOperator implements AutoCloseable {
 
   private void syncKeys() {
     try {
-      String before = signingKeys.keys().jwksJson();
-      String after = signingKeys.sync(false, Instant.now()).jwksJson();
-      if (!before.equals(after)) {
-        // A new key: every deployment publishes it now, so it is out well before it signs.
-        reconciler.reconcileAll();
-      }
+      syncKeys(false);
     } catch (RuntimeException e) {
       LOG.warn("signing keys not refreshed: {}", e.getMessage());
+    }
+  }
+
+  /** Adds a signing key now (as {@code run --rotate-signing-key} does at start). */
+  public void rotateSigningKey() {
+    syncKeys(true);
+  }
+
+  private void syncKeys(boolean rotate) {
+    String before = signingKeys.keys().jwksJson();
+    String after = signingKeys.sync(rotate, Instant.now()).jwksJson();
+    if (!before.equals(after)) {
+      // A new key: every deployment publishes it now, so it is out well before it signs.
+      reconciler.reconcileAll();
     }
   }
 
@@ -110,7 +121,14 @@ public final class AgentOperator implements AutoCloseable {
    */
   public static AgentOperator start(KubernetesClient client, Set<String> namespaces, int httpPort,
       String operatorNamespace, boolean rotateSigningKey, LeaderElection leaderElection) {
-    SigningKeyStore signingKeys = new SigningKeyStore(client, operatorNamespace);
+    return start(client, namespaces, httpPort, operatorNamespace, rotateSigningKey, leaderElection,
+        SigningKeySet.PUBLISH_DELAY);
+  }
+
+  /** @param keyPublishDelay how long a new signing key is published before it signs */
+  public static AgentOperator start(KubernetesClient client, Set<String> namespaces, int httpPort,
+      String operatorNamespace, boolean rotateSigningKey, LeaderElection leaderElection, Duration keyPublishDelay) {
+    SigningKeyStore signingKeys = new SigningKeyStore(client, operatorNamespace).publishDelay(keyPublishDelay);
     signingKeys.sync(rotateSigningKey, Instant.now());
     InFlightProber prober = new InFlightProber();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);

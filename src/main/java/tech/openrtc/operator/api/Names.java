@@ -12,12 +12,22 @@ public final class Names {
   public static final String LABEL_REVISION = PREFIX + "revision";
   public static final String LABEL_VERSION = PREFIX + "version";
   public static final String LABEL_DRAINING = PREFIX + "draining";
+  /**
+   * What a worker may do, read by the worker from its podinfo labels: {@value #ROLE_ACTIVE} takes
+   * new calls, {@value #ROLE_PREVIEW} waits for promotion, {@value #ROLE_DRAINING} finishes its calls.
+   */
+  public static final String LABEL_ROLE = PREFIX + "role";
+  public static final String ROLE_PREVIEW = "preview";
+  public static final String ROLE_ACTIVE = "active";
+  public static final String ROLE_DRAINING = "draining";
 
   // annotations
   public static final String ANNOTATION_DRAIN = PREFIX + "drain";
   public static final String ANNOTATION_DRAIN_STARTED_AT = PREFIX + "drain-started-at";
   public static final String ANNOTATION_DRAIN_DEADLINE = PREFIX + "drain-deadline";
   public static final String ANNOTATION_IN_FLIGHT = PREFIX + "in-flight";
+  /** When a preview pod was promoted to {@value #ROLE_ACTIVE} (RFC 3339 with milliseconds). */
+  public static final String ANNOTATION_PROMOTED_AT = PREFIX + "promoted-at";
 
   // commands, set on the AgentDeployment (by `kubectl agents rollout ...` or kubectl annotate)
   public static final String ANNOTATION_ROLLBACK_TO = PREFIX + "rollback-to";

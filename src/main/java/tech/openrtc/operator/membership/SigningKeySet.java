@@ -34,13 +34,24 @@ public final class SigningKeySet {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final List<SigningKey> keys;
+  private final Duration publishDelay;
+
+  private SigningKeySet(List<SigningKey> keys, Duration publishDelay) {
+    this.keys = List.copyOf(keys);
+    this.publishDelay = publishDelay;
+  }
 
   private SigningKeySet(List<SigningKey> keys) {
-    this.keys = List.copyOf(keys);
+    this(keys, PUBLISH_DELAY);
   }
 
   public static SigningKeySet create(Instant now) {
     return new SigningKeySet(List.of(SigningKey.generate(now)));
+  }
+
+  /** The same keys with another publish delay (a cluster whose kubelets sync faster or slower). */
+  public SigningKeySet withPublishDelay(Duration delay) {
+    return delay.equals(publishDelay) ? this : new SigningKeySet(keys, delay);
   }
 
   public List<SigningKey> keys() {
@@ -69,12 +80,12 @@ public final class SigningKeySet {
   /** When a key newer than {@code signer(now)} starts signing; empty if none is waiting. */
   public Optional<Instant> nextSignerAt(Instant now) {
     return keys.subList(signerIndex(now) + 1, keys.size()).stream()
-        .map(k -> k.createdAt().plus(PUBLISH_DELAY)).min(Comparator.naturalOrder());
+        .map(k -> k.createdAt().plus(publishDelay)).min(Comparator.naturalOrder());
   }
 
   private int signerIndex(Instant now) {
     for (int i = keys.size() - 1; i >= 0; i--) {
-      if (!keys.get(i).createdAt().plus(PUBLISH_DELAY).isAfter(now)) {
+      if (!keys.get(i).createdAt().plus(publishDelay).isAfter(now)) {
         return i;
       }
     }
@@ -87,7 +98,7 @@ public final class SigningKeySet {
       next.add(k.active() ? k.retired(now) : k);
     }
     next.add(SigningKey.generate(now));
-    return new SigningKeySet(next);
+    return new SigningKeySet(next, publishDelay);
   }
 
   /**
@@ -98,11 +109,11 @@ public final class SigningKeySet {
   public SigningKeySet pruned(Instant now, Duration maxTokenTtl) {
     List<SigningKey> next = new ArrayList<>();
     for (SigningKey k : keys) {
-      if (k.active() || !k.retiredAt().plus(PUBLISH_DELAY).plus(maxTokenTtl).isBefore(now)) {
+      if (k.active() || !k.retiredAt().plus(publishDelay).plus(maxTokenTtl).isBefore(now)) {
         next.add(k);
       }
     }
-    return new SigningKeySet(next);
+    return new SigningKeySet(next, publishDelay);
   }
 
   /** The public keys as a JWK Set: safe to publish. */

@@ -32,6 +32,7 @@ public class SigningKeyStore {
   private static final Logger LOG = LoggerFactory.getLogger(SigningKeyStore.class);
 
   private final KubernetesClient client;
+  private volatile Duration publishDelay = SigningKeySet.PUBLISH_DELAY;
   private final String namespace;
   private final Duration startBackoff;
   private volatile SigningKeySet keys;
@@ -58,7 +59,16 @@ public class SigningKeyStore {
     if (k == null) {
       throw new IllegalStateException("signing keys not loaded");
     }
-    return k;
+    return k.withPublishDelay(publishDelay);
+  }
+
+  /**
+   * How long a new key is published before it signs ({@link SigningKeySet#PUBLISH_DELAY} unless
+   * set): longer than the kubelets take to refresh a ConfigMap volume.
+   */
+  public SigningKeyStore publishDelay(Duration delay) {
+    this.publishDelay = delay;
+    return this;
   }
 
   /**
@@ -76,6 +86,11 @@ public class SigningKeyStore {
    * @throws IllegalStateException on first start, when no try could load the keys
    */
   public synchronized SigningKeySet sync(boolean rotate, Instant now) {
+    load(rotate, now);
+    return keys();
+  }
+
+  private SigningKeySet load(boolean rotate, Instant now) {
     for (int attempt = 1; ; attempt++) {
       try {
         keys = syncSecret(rotate, now);

@@ -12,7 +12,7 @@ import java.util.Map;
 import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.api.Times;
 
-/** The only writes the operator makes to pods: create, one drain patch, delete. */
+/** The only writes the operator makes to pods: create, the promote patch, the drain patch, delete. */
 public class PodActions {
 
   private final KubernetesClient client;
@@ -46,7 +46,7 @@ public class PodActions {
     Instant started = pod.drainStartedAt() != null ? pod.drainStartedAt() : now;
     Instant deadline = pod.drainDeadline() != null ? pod.drainDeadline() : started.plusSeconds(timeoutSeconds);
     Map<String, Object> patch = Map.of("metadata", Map.of(
-        "labels", Map.of(Names.LABEL_DRAINING, "true"),
+        "labels", Map.of(Names.LABEL_DRAINING, "true", Names.LABEL_ROLE, Names.ROLE_DRAINING),
         "annotations", Map.of(
             Names.ANNOTATION_DRAIN, "true",
             Names.ANNOTATION_DRAIN_STARTED_AT, Times.formatMillis(started),
@@ -58,6 +58,19 @@ public class PodActions {
 
   private static Pod reference(String namespace, String name) {
     return new PodBuilder().withNewMetadata().withNamespace(namespace).withName(name).endMetadata().build();
+  }
+
+  /**
+   * Labels the pod {@code role=active} (one JSON merge patch): its worker, reading its podinfo
+   * labels, starts taking calls within seconds. The time goes with it, so the old workers are
+   * marked only once the new one has had time to see it.
+   */
+  public Pod promote(String namespace, PodState pod, Instant now) {
+    Map<String, Object> patch = Map.of("metadata", Map.of(
+        "labels", Map.of(Names.LABEL_ROLE, Names.ROLE_ACTIVE),
+        "annotations", Map.of(Names.ANNOTATION_PROMOTED_AT, Times.formatMillis(now))));
+    return client.pods().inNamespace(namespace).resource(reference(namespace, pod.name()))
+        .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(patch));
   }
 
   /**

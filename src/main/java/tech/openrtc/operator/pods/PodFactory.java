@@ -46,7 +46,12 @@ public final class PodFactory {
     return deployment + "-" + revision + "-" + suffix;
   }
 
-  public static Pod build(AgentDeployment owner, RevisionTemplate rt, DrainTrigger trigger, int drainTimeoutSeconds) {
+  /**
+   * A worker pod of revision {@code rt}, labelled with its {@code role} ({@link Names#ROLE_ACTIVE}
+   * for the active revision, {@link Names#ROLE_PREVIEW} for a rollout's new one).
+   */
+  public static Pod build(AgentDeployment owner, RevisionTemplate rt, String role, DrainTrigger trigger,
+      int drainTimeoutSeconds) {
     String name = owner.getMetadata().getName();
     PodTemplateSpec template = Serialization.clone(rt.template());
     var meta = Optional.ofNullable(template.getMetadata()).orElseGet(io.fabric8.kubernetes.api.model.ObjectMeta::new);
@@ -56,6 +61,7 @@ public final class PodFactory {
     labels.put(Names.LABEL_REVISION, rt.revision());
     labels.put(Names.LABEL_VERSION, rt.version());
     labels.remove(Names.LABEL_DRAINING);
+    labels.put(Names.LABEL_ROLE, role);
     Map<String, String> annotations = new HashMap<>(Optional.ofNullable(meta.getAnnotations()).orElse(Map.of()));
     annotations.keySet().removeIf(k -> k.startsWith(Names.PREFIX));
 

@@ -31,7 +31,9 @@ public record PodState(
     Instant deletedAt,
     String inFlightAnnotation,
     String controllerUid,
-    String resourceVersion) {
+    String resourceVersion,
+    String role,
+    Instant promotedAt) {
 
   public static PodState of(Pod pod) {
     var meta = pod.getMetadata();
@@ -60,13 +62,31 @@ public record PodState(
         annotations.get(Names.ANNOTATION_IN_FLIGHT),
         meta.getOwnerReferences() == null ? null : meta.getOwnerReferences().stream()
             .filter(o -> Boolean.TRUE.equals(o.getController())).map(o -> o.getUid()).findFirst().orElse(null),
-        meta.getResourceVersion());
+        meta.getResourceVersion(),
+        labels.get(Names.LABEL_ROLE),
+        time(annotations.get(Names.ANNOTATION_PROMOTED_AT)));
   }
 
   /** As seen once a delete of ours, not yet in the cache, has reached the API server. */
   public PodState deletedAt(Instant at) {
     return new PodState(name, uid, revision, version, createdAt, podIp, phase, ready, readySince, drainAnnotated,
-        drainLabeled, drainStartedAt, drainDeadline, true, at, inFlightAnnotation, controllerUid, resourceVersion);
+        drainLabeled, drainStartedAt, drainDeadline, true, at, inFlightAnnotation, controllerUid, resourceVersion, role, promotedAt);
+  }
+
+  /**
+   * The worker may take calls as an active one: labelled {@code role=active}, or carrying no role
+   * label (a pod from before role labels: its worker gates on membership alone).
+   */
+  public boolean roleActive() {
+    return role == null || Names.ROLE_ACTIVE.equals(role);
+  }
+
+  /**
+   * Its worker has had {@code settle} to see that it is active: created active, or promoted at
+   * least {@code settle} ago.
+   */
+  public boolean activeSettled(Instant now, java.time.Duration settle) {
+    return roleActive() && (promotedAt == null || !promotedAt.plus(settle).isAfter(now));
   }
 
   /** Draining is one-way: either mark means the pod was told to drain. */
@@ -82,9 +102,10 @@ public record PodState(
     return deletedAt != null ? deletedAt : now;
   }
 
-  /** Both marks and both timestamps present; otherwise the drain patch is applied again. */
+  /** Both marks, both timestamps and role=draining present; otherwise the drain patch is applied again. */
   public boolean fullyMarked() {
-    return drainAnnotated && drainLabeled && drainStartedAt != null && drainDeadline != null;
+    return drainAnnotated && drainLabeled && drainStartedAt != null && drainDeadline != null
+        && Names.ROLE_DRAINING.equals(role);
   }
 
   /** The worker process has ended (or never started): the pod can hold no call. */

@@ -117,10 +117,15 @@ final class Actor {
     return Decider.earlier(decided, CREATE_RETRY);
   }
 
-  /** Drains, then deletes, then creates. Returns false when a create failed. */
+  /** Promotes, then drains, then deletes, then creates. Returns false when a create failed. */
   private boolean actOnPods(Snapshot s, Decision d, DeploymentMemory memory,
       InformerEventSource<Pod, AgentDeployment> podCache) {
     String ns = s.namespace();
+    for (PodState pod : d.plan().promotes()) {
+      // Before any old pod is marked: capacity first, in the order a kubelet will see them too.
+      Pod patched = pods.promote(ns, pod, s.now());
+      podCache.handleRecentResourceUpdate(ResourceID.fromResource(patched), patched, previous(ns, pod));
+    }
     for (Plan.Drain drain : d.plan().drains()) {
       Pod patched = pods.markDraining(ns, drain.pod(), s.now(), s.spec().timeoutSeconds());
       // The next pass sees the mark even before the watch delivers it.
@@ -133,7 +138,8 @@ final class Actor {
     }
     for (Decision.Creation creation : d.creates()) {
       for (int i = 0; i < creation.count(); i++) {
-        Pod pod = PodFactory.build(s.resource(), creation.template(), s.spec().trigger(), s.spec().timeoutSeconds());
+        Pod pod = PodFactory.build(s.resource(), creation.template(), creation.role(), s.spec().trigger(),
+            s.spec().timeoutSeconds());
         try {
           Pod created = pods.create(pod);
           podCache.handleRecentResourceCreate(ResourceID.fromResource(created), created);

@@ -291,7 +291,8 @@ public final class Decider {
       RevisionTemplate template = create.revision().equals(s.target()) ? s.targetTemplate()
           : s.activeTemplate().orElse(null);
       if (template != null) {
-        creations.add(new Creation(template, create.count()));
+        String role = create.revision().equals(plan.activeRevision()) ? Names.ROLE_ACTIVE : Names.ROLE_PREVIEW;
+        creations.add(new Creation(template, role, create.count()));
       }
     }
     return creations;
@@ -321,11 +322,14 @@ public final class Decider {
     return live;
   }
 
-  /** Active version and revision, and the draining ones; the JWKS is added when it is written. */
+  /**
+   * Active version and revision, and the draining ones (with those handing over: a worker of theirs
+   * that restarts must not take calls); the JWKS is added when it is written.
+   */
   private static Membership membership(Snapshot s, Plan plan, String activeVersion) {
     Set<Membership.Member> draining = new TreeSet<>(Comparator.comparing(Membership.Member::revision));
     Stream.of(s.observed().drainingPods(), s.observed().terminatingPods(),
-            plan.drains().stream().map(Plan.Drain::pod).toList())
+            plan.drains().stream().map(Plan.Drain::pod).toList(), plan.handingOver())
         .flatMap(List::stream)
         .filter(p -> p.revision() != null && !p.revision().equals(plan.activeRevision()))
         .forEach(p -> draining.add(new Membership.Member(p.version(), p.revision())));

@@ -51,7 +51,8 @@ public record Decision(
   /** Rolls the spec back to {@code to}; the write is conditional on the resourceVersion observed. */
   public record SpecRewrite(ControllerRevision to, String reason, List<String> removeAnnotations) {}
 
-  public record Creation(RevisionTemplate template, int count) {}
+  /** {@code count} pods of {@code template}, created with {@code role} (active or preview). */
+  public record Creation(RevisionTemplate template, String role, int count) {}
 
   /** One Event on the AgentDeployment and one audit record. */
   public record AuditRecord(String event, String target, String result, String version, String revision,

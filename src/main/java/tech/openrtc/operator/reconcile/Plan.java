@@ -37,6 +37,8 @@ public final class Plan {
   final List<Drain> drains = new ArrayList<>();
   final List<Delete> deletes = new ArrayList<>();
   final List<PodState> stalled = new ArrayList<>();
+  final List<PodState> promotes = new ArrayList<>();
+  final List<PodState> handingOver = new ArrayList<>();
   Phase phase;
   String message;
   Duration requeueAfter;
@@ -51,6 +53,10 @@ public final class Plan {
   public List<Delete> deletes() { return deletes; }
   /** Draining pods past their deadline with calls, kept because onTimeout is Wait. */
   public List<PodState> stalled() { return stalled; }
+  /** Pods of the active revision to label {@code role=active}, before any old pod is marked. */
+  public List<PodState> promotes() { return promotes; }
+  /** Pods of an older revision that keep serving until the active ones have seen their role. */
+  public List<PodState> handingOver() { return handingOver; }
   public Phase phase() { return phase; }
   public String message() { return message; }
   /** When to look again even if nothing changes; null for never. */
@@ -64,6 +70,6 @@ public final class Plan {
   }
 
   public boolean touchesPods() {
-    return !creates.isEmpty() || !drains.isEmpty() || !deletes.isEmpty();
+    return !creates.isEmpty() || !drains.isEmpty() || !deletes.isEmpty() || !promotes.isEmpty();
   }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import tech.openrtc.operator.api.DrainTrigger;
+import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.api.OnTimeout;
 import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.drain.InFlight;
@@ -24,6 +25,13 @@ import tech.openrtc.operator.reconcile.Plan.DeleteReason;
  * 0 calls, has exited, or its deadline passed with onTimeout Terminate.
  */
 public final class RolloutPlanner {
+
+  /**
+   * How long a promoted worker is given to see {@code role=active} in its podinfo labels before
+   * the workers it replaces are marked: a kubelet rewrites downward-API files within seconds of a
+   * pod update.
+   */
+  public static final Duration ROLE_SETTLE = Duration.ofSeconds(3);
 
   public record Input(
       EffectiveSpec spec,
@@ -58,8 +66,9 @@ public final class RolloutPlanner {
     }
     int replicas = spec.replicas();
 
-    // Pods of revisions that are neither active nor the target (an older preview, a stray pod).
-    obs.supersededPods().forEach(p -> plan.drains.add(new Plan.Drain(p, "superseded")));
+    // Pods of revisions that are neither active nor the target (an older preview, a stray pod, the
+    // old active revision after a promotion).
+    handOver(in, plan, obs.supersededPods());
     // Exited pods hold no call; they are replaced below because they no longer count.
     obs.exitedPods().forEach(p -> plan.deletes.add(
         new Plan.Delete(p, null, DeleteReason.EXITED, 0, null)));
@@ -81,6 +90,7 @@ public final class RolloutPlanner {
       planPreview(in, plan);
     }
 
+    planRoles(in, plan);
     planDraining(in, plan);
     decidePhase(in, plan);
     return plan;
@@ -141,13 +151,61 @@ public final class RolloutPlanner {
         .ifPresent(d -> plan.requeueWithin(d.plusMillis(50)));
   }
 
+  /**
+   * Promotion: the preview pods are patched to {@code role=active} (by {@link #planRoles}). The old
+   * active pods are no longer replaced, and keep serving until the new ones have had
+   * {@link #ROLE_SETTLE} to see their role: they are drained in a later pass ({@link #handOver}),
+   * so accepting workers never fall below {@code replicas} however the kubelets time the two
+   * changes.
+   */
   private static void promote(Plan plan, Observation obs) {
     plan.promoted = true;
     plan.activeRevision = obs.target();
-    // The old active pods are no longer replaced; all of them drain.
     plan.creates.removeIf(c -> c.revision().equals(obs.active()));
     plan.drains.removeIf(d -> obs.activePods().contains(d.pod()));
-    obs.activePods().forEach(p -> plan.drains.add(new Plan.Drain(p, "promoted " + obs.target())));
+    plan.handingOver.addAll(obs.activePods());
+    plan.requeueWithin(ROLE_SETTLE);
+  }
+
+  /**
+   * Pods of other revisions drain, except those whose workers may be taking calls as active ones
+   * while fewer than {@code replicas} workers of the active revision are ready and have seen their
+   * role: those keep serving until then (capacity first across propagation delays).
+   */
+  private static void handOver(Input in, Plan plan, List<PodState> others) {
+    List<PodState> active = in.observed().activePods();
+    long settled = active.stream().filter(p -> p.ready() && p.activeSettled(in.now(), ROLE_SETTLE)).count();
+    boolean handedOver = settled >= in.spec().replicas();
+    for (PodState p : others) {
+      if (p.roleActive() && !handedOver) {
+        plan.handingOver.add(p);
+      } else {
+        plan.drains.add(new Plan.Drain(p, p.roleActive() ? "replaced by revision " + in.observed().active()
+            : "superseded"));
+      }
+    }
+    if (!plan.handingOver.isEmpty()) {
+      // Look again when the next promoted pod has settled; readiness changes bring a pass anyway.
+      active.stream().map(PodState::promotedAt).filter(java.util.Objects::nonNull)
+          .map(t -> Duration.between(in.now(), t.plus(ROLE_SETTLE)))
+          .filter(d -> !d.isNegative() && !d.isZero())
+          .forEach(plan::requeueWithin);
+      plan.requeueWithin(in.spec().poll());
+    }
+  }
+
+  /**
+   * Every pod of the active revision that is not draining is labelled {@code role=active}: the
+   * preview at promotion, and any pod whose label is missing or wrong (created by an older
+   * operator, or changed by hand).
+   */
+  private static void planRoles(Input in, Plan plan) {
+    Observation obs = in.observed();
+    Set<PodState> drainingNow = plan.drains.stream().map(Plan.Drain::pod).collect(Collectors.toSet());
+    List<PodState> active = plan.promoted ? obs.previewPods() : obs.activePods();
+    active.stream()
+        .filter(p -> !drainingNow.contains(p) && !Names.ROLE_ACTIVE.equals(p.role()))
+        .forEach(plan.promotes::add);
   }
 
   private static void planDraining(Input in, Plan plan) {
@@ -224,7 +282,7 @@ public final class RolloutPlanner {
     long activeReady = (plan.promoted ? obs.previewPods() : obs.activePods()).stream()
         .filter(p -> !drainingNow.contains(p) && p.ready()).count();
     boolean drainsLeft = !obs.drainingPods().isEmpty() || !obs.terminatingPods().isEmpty()
-        || !drainingNow.isEmpty() || !obs.supersededPods().isEmpty();
+        || !drainingNow.isEmpty() || !obs.supersededPods().isEmpty() || !plan.handingOver.isEmpty();
     boolean capacityShort = activeReady < spec.replicas()
         || plan.creates.stream().anyMatch(c -> c.revision().equals(plan.activeRevision));
     boolean progressing = (rollingOut && !plan.awaitingPromotion) || (!rollingOut && capacityShort);
@@ -289,7 +347,10 @@ public final class RolloutPlanner {
           + " new workers ready";
     } else if (drainsLeft) {
       plan.phase = Phase.Draining;
-      plan.message = drainingCount + " old worker" + (drainingCount == 1 ? "" : "s") + " draining, "
+      int handing = plan.handingOver.size();
+      plan.message = (handing > 0 ? handing + " old worker" + (handing == 1 ? "" : "s")
+          + " serving until the new ones have taken over, " : "")
+          + drainingCount + " old worker" + (drainingCount == 1 ? "" : "s") + " draining, "
           + calls + " call" + (calls == 1 ? "" : "s") + " in flight";
     } else if (capacityShort
         || (plan.promoted ? obs.previewPods() : obs.activePods()).size() != spec.replicas()) {

@@ -76,6 +76,10 @@ public final class StatusAggregator {
     if (!preview.isEmpty() || (obs.rollingOut() && !plan.promoted())) {
       versions.add(group(targetRevision, spec.version(), Role.Preview, preview, null, now));
     }
+    // Old workers still serving until the promoted ones have seen their role: active for a moment.
+    Map<String, List<PodState>> handingOver = new TreeMap<>();
+    plan.handingOver().forEach(p -> handingOver.computeIfAbsent(String.valueOf(p.revision()), k -> new ArrayList<>()).add(p));
+    handingOver.forEach((revision, pods) -> versions.add(group(revision, pods.get(0).version(), Role.Active, pods, null, now)));
     Map<String, List<PodState>> drainingByRevision = new TreeMap<>();
     for (PodState pod : draining) {
       drainingByRevision.computeIfAbsent(String.valueOf(pod.revision()), k -> new ArrayList<>()).add(pod);

@@ -154,7 +154,7 @@ public final class SimKubelet implements AutoCloseable {
       return;
     }
     if (s.worker != null) {
-      s.worker.onAnnotations(pod.getMetadata().getAnnotations());
+      showPodInfo(s, pod);
     }
     if (deleting) {
       beginTermination(s, pod);
@@ -217,7 +217,7 @@ public final class SimKubelet implements AutoCloseable {
     if ("annotation".equals(annotations.get(ANNOTATION_REPORT_IN_FLIGHT))) {
       worker.inFlightAnnotation(true);
     }
-    worker.onAnnotations(annotations); // a pod may be created already marked for drain
+    worker.onPodInfo(labels, annotations); // a pod may be created already marked for drain
 
     s.enqueue(() -> addFinalizer(s));
     s.enqueue(() -> writeStatus(s));
@@ -236,27 +236,92 @@ public final class SimKubelet implements AutoCloseable {
 
   // ---- mounted credential and membership files
 
-  /** A watched Secret or ConfigMap changed: the pods that mount it see new files. */
+  /**
+   * The pod's labels and annotations reach its downward-API files (podinfo) after the propagation
+   * delay: a pod update makes the kubelet sync that pod. Each change is shown in order, and an
+   * older one never after a newer one.
+   */
+  private void showPodInfo(PodState s, Pod pod) {
+    Map<String, String> labels = Map.copyOf(orEmpty(pod.getMetadata().getLabels()));
+    Map<String, String> annotations = Map.copyOf(orEmpty(pod.getMetadata().getAnnotations()));
+    long seq;
+    synchronized (s) {
+      seq = ++s.podInfoSeq;
+    }
+    Runnable show = () -> {
+      synchronized (s) {
+        if (seq <= s.podInfoShown || s.gone || s.worker == null) {
+          return;
+        }
+        s.podInfoShown = seq;
+      }
+      s.worker.onPodInfo(labels, annotations);
+    };
+    later(rt.options.propagation().podInfo(), show);
+  }
+
+  /** Runs {@code r} after {@code delay} on the io pool (at once when the delay is zero). */
+  private void later(Duration delay, Runnable r) {
+    if (delay.isZero()) {
+      r.run();
+      return;
+    }
+    rt.scheduler.schedule(() -> {
+      try {
+        rt.io.execute(r);
+      } catch (RejectedExecutionException e) {
+        // shutting down
+      }
+    }, delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * A watched Secret or ConfigMap changed: the pods that mount it see it on the kubelet's next
+   * sync of that volume (the propagation delay), each volume on its own.
+   */
   private void volumeChanged(SimVolumes.Kind kind, String namespace, String name) {
+    Duration delay = kind == SimVolumes.Kind.SECRET
+        ? rt.options.propagation().secretVolume() : rt.options.propagation().configMapVolume();
     for (PodState s : pods.values()) {
       if (s.mounts != null && s.mounts.uses(kind, namespace, name)) {
-        refreshVolumes(s);
+        // A volume whose object was missing at start: a real kubelet holds the pod in
+        // ContainerCreating until it exists, then mounts it as it is.
+        boolean neverShown = kind == SimVolumes.Kind.SECRET ? s.shownToken == null : s.shownMembership == null;
+        later(neverShown ? Duration.ZERO : delay, () -> refreshVolume(s, kind));
       }
     }
   }
 
   /**
-   * Reads the pod's files and hands them to its worker. Under the pod's lock, read and hand-over
-   * included: whichever thread comes last (pod informer or volume informers) delivers the newest
+   * Reads one volume's files as they are now and hands the pod's files to its worker. Under the
+   * pod's lock, read and hand-over included: whichever thread comes last delivers the newest
    * content, never an older read.
    */
+  private void refreshVolume(PodState s, SimVolumes.Kind kind) {
+    synchronized (s) {
+      SimWorker w = s.worker;
+      if (s.gone || w == null) {
+        return;
+      }
+      if (kind == SimVolumes.Kind.SECRET) {
+        s.shownToken = volumes.token(s.mounts);
+      } else {
+        s.shownMembership = volumes.membership(s.mounts);
+      }
+      w.onMountedFiles(s.shownToken, s.shownMembership);
+    }
+  }
+
+  /** At pod start: every volume shows its object as it is. */
   private void refreshVolumes(PodState s) {
     synchronized (s) {
       SimWorker w = s.worker;
       if (s.gone || w == null) {
         return;
       }
-      w.onMountedFiles(volumes.token(s.mounts), volumes.membership(s.mounts));
+      s.shownToken = volumes.token(s.mounts);
+      s.shownMembership = volumes.membership(s.mounts);
+      w.onMountedFiles(s.shownToken, s.shownMembership);
     }
   }
 
@@ -467,6 +532,12 @@ public final class SimKubelet implements AutoCloseable {
     ScheduledFuture<?> readyTimer;
     ScheduledFuture<?> killTimer;
     ScheduledFuture<?> crashTimer;
+    /** Podinfo changes: the last one seen and the last one shown to the worker. */
+    long podInfoSeq;
+    long podInfoShown;
+    /** What the worker's volumes show now (they lag behind the API objects). */
+    String shownToken;
+    tech.openrtc.operator.membership.Membership shownMembership;
     private CompletableFuture<Void> writes = CompletableFuture.completedFuture(null);
 
     PodState(Pod pod) {

@@ -43,14 +43,21 @@ import tech.openrtc.operator.membership.MembershipVerifier;
  * its live calls are cut.
  *
  * <p>If its pod mounts a credential or the membership, it behaves like a worker that follows the
- * contract (DESIGN.md, "Membership"): it takes new calls only while
- * {@link MembershipVerifier#verifyMember} accepts its credential for its own version against the
- * mounted membership. The verdict is computed when the files change (and once more when the
+ * contract: it takes new calls only while its podinfo labels say {@code role=active} and its
+ * credential verifies against the mounted keys; the mounted membership is the check at start (a
+ * pod started as active must be of the active version, so a pod recreated by hand from an old
+ * manifest takes no call), and a worker that saw itself promoted from preview needs no more (the
+ * membership volume follows a minute later). A pod without a role label, or annotated
+ * {@value #ANNOTATION_GATING}{@code =membership}, gates on the membership alone, as workers did
+ * before role labels. The verdicts are computed when the files change (and once more when the
  * credential expires), never per call.
  */
 public final class SimWorker {
 
   private static final Logger log = LoggerFactory.getLogger(SimWorker.class);
+
+  /** {@code membership}: the worker ignores its role label and gates on the mounted membership only. */
+  public static final String ANNOTATION_GATING = "sim.openrtc.tech/gating";
 
   /** Why the worker process ended. */
   enum ExitReason {
@@ -96,6 +103,14 @@ public final class SimWorker {
   /** The pod mounts a credential or membership: take calls only as an active member. */
   private boolean membershipChecked;
   private MembershipVerifier.Result membership;
+  /** The credential against the mounted keys alone (not whether its version is active). */
+  private MembershipVerifier.Result credential;
+  /** The role label in the pod's podinfo; null when the pod has none. */
+  private String role;
+  /** It saw its role go from preview to active while running: promoted. */
+  private boolean sawPromotion;
+  /** Gates on the mounted membership alone, ignoring the role label. */
+  private boolean membershipOnly;
   /** Bumped by every new set of files, so a slower, older verdict never overwrites a newer one. */
   private long membershipGeneration;
   private String mountedToken;
@@ -175,8 +190,18 @@ public final class SimWorker {
    * its pod mounts a credential or the membership.
    */
   public synchronized boolean accepting() {
-    return ready && !draining && !terminating && exited == null
-        && (!membershipChecked || (membership != null && membership.ok()));
+    if (!ready || draining || terminating || exited != null) {
+      return false;
+    }
+    boolean followsRole = role != null && !membershipOnly;
+    if (!membershipChecked) {
+      return !followsRole || Names.ROLE_ACTIVE.equals(role);
+    }
+    if (!followsRole) {
+      return membership != null && membership.ok();
+    }
+    return Names.ROLE_ACTIVE.equals(role) && credential != null && credential.ok()
+        && (sawPromotion || (membership != null && membership.ok()));
   }
 
   /**
@@ -185,6 +210,16 @@ public final class SimWorker {
    */
   public synchronized MembershipVerifier.Result membership() {
     return membership;
+  }
+
+  /** The last verdict on its credential against the mounted keys alone; null as {@link #membership()}. */
+  public synchronized MembershipVerifier.Result credential() {
+    return credential;
+  }
+
+  /** What its podinfo labels say it is ({@code preview}, {@code active}, {@code draining}), or null. */
+  public synchronized String role() {
+    return role;
   }
 
   public synchronized boolean ready() {
@@ -263,9 +298,18 @@ public final class SimWorker {
     draining = true;
   }
 
-  /** The pod's annotations changed (the downward-API file /etc/openrtc/podinfo/annotations). */
-  void onAnnotations(Map<String, String> annotations) {
-    if (annotations != null && "true".equals(annotations.get(Names.ANNOTATION_DRAIN))) {
+  /** The pod's podinfo files (/etc/openrtc/podinfo/labels and annotations) show these now. */
+  void onPodInfo(Map<String, String> labels, Map<String, String> annotations) {
+    String newRole = labels == null ? null : labels.get(Names.LABEL_ROLE);
+    synchronized (this) {
+      if (Names.ROLE_PREVIEW.equals(role) && Names.ROLE_ACTIVE.equals(newRole)) {
+        sawPromotion = true;
+      }
+      role = newRole;
+      membershipOnly = annotations != null && "membership".equals(annotations.get(ANNOTATION_GATING));
+    }
+    if (Names.ROLE_DRAINING.equals(newRole)
+        || annotations != null && "true".equals(annotations.get(Names.ANNOTATION_DRAIN))) {
       drain();
     }
   }
@@ -299,10 +343,12 @@ public final class SimWorker {
       token = mountedToken;
       files = mountedMembership;
     }
-    MembershipVerifier.Result verdict = token == null
-        ? new MembershipVerifier.Result(MembershipVerifier.Outcome.MALFORMED,
-            "no credential at " + Names.CREDENTIAL_FILE, null, null, null, null)
-        : MembershipVerifier.verifyMember(token, files, version);
+    MembershipVerifier.Result noToken = new MembershipVerifier.Result(MembershipVerifier.Outcome.MALFORMED,
+        "no credential at " + Names.CREDENTIAL_FILE, null, null, null, null);
+    MembershipVerifier.Result verdict = token == null ? noToken : MembershipVerifier.verifyMember(token, files, version);
+    MembershipVerifier.Result keysOnly = token == null ? noToken : files == null
+        ? new MembershipVerifier.Result(MembershipVerifier.Outcome.UNKNOWN_KID, "no keys mounted", null, null, null, null)
+        : MembershipVerifier.verify(token, files.jwksJson(), version);
     MembershipVerifier.Result before;
     synchronized (this) {
       if (generation != membershipGeneration) {
@@ -310,10 +356,12 @@ public final class SimWorker {
       }
       before = membership;
       membership = verdict;
+      credential = keysOnly;
       cancelExpiryCheck();
-      if (verdict.ok() && verdict.expiresAt() != null && exited == null) {
+      Instant expires = keysOnly.ok() ? keysOnly.expiresAt() : null;
+      if (expires != null && exited == null) {
         // A token is valid through the second of its exp: look again just after it.
-        long delayMs = Math.max(0, Duration.between(Instant.now(), verdict.expiresAt()).toMillis()) + 1000;
+        long delayMs = Math.max(0, Duration.between(Instant.now(), expires).toMillis()) + 1000;
         expiryCheck = rt.scheduler.schedule(() -> {
           try {
             rt.io.execute(() -> recheck(generation));

@@ -130,12 +130,13 @@ class MembershipIT extends OperatorIT {
     t.setVersion("old", "v2");
     await().atMost(Duration.ofSeconds(15)).until(() -> "v2".equals(membership("old").activeVersion()));
     // An old-version worker comes back, recreated by hand from its old manifest: same labels,
-    // same credential, no drain mark, not created by the operator.
+    // role=active included, same credential, no drain mark, not created by the operator.
+    assertThat(template.getMetadata().getLabels()).containsEntry(Names.LABEL_ROLE, Names.ROLE_ACTIVE);
     io.fabric8.kubernetes.api.model.Pod copy = new io.fabric8.kubernetes.api.model.PodBuilder()
         .withNewMetadata().withName("old-by-hand").withNamespace(NS)
           .withLabels(Map.of(Names.LABEL_DEPLOYMENT, "old",
               Names.LABEL_REVISION, template.getMetadata().getLabels().get(Names.LABEL_REVISION),
-              Names.LABEL_VERSION, "v1"))
+              Names.LABEL_VERSION, "v1", Names.LABEL_ROLE, Names.ROLE_ACTIVE))
         .endMetadata()
         .withSpec(template.getSpec())
         .build();

@@ -49,14 +49,22 @@ public final class OperatorTestSupport implements AutoCloseable {
   }
 
   public static OperatorTestSupport start(Duration startupDelay) {
-    OperatorTestSupport t = new OperatorTestSupport(SimCluster.start(SimOptions.defaults().withStartupDelay(startupDelay)));
+    return start(SimOptions.defaults().withStartupDelay(startupDelay));
+  }
+
+  public static OperatorTestSupport start(SimOptions options) {
+    OperatorTestSupport t = new OperatorTestSupport(SimCluster.start(options));
     t.startOperator();
     return t;
   }
 
   /** The simulated cluster alone: the test starts its operators with {@link #startReplica}. */
   public static OperatorTestSupport startWithoutOperator() {
-    return new OperatorTestSupport(SimCluster.start(SimOptions.defaults().withStartupDelay(Duration.ofMillis(300))));
+    return startWithoutOperator(SimOptions.defaults().withStartupDelay(Duration.ofMillis(300)));
+  }
+
+  public static OperatorTestSupport startWithoutOperator(SimOptions options) {
+    return new OperatorTestSupport(SimCluster.start(options));
   }
 
   /**

@@ -114,6 +114,9 @@ class RolloutCommandsIT extends OperatorIT {
 
     t.setVersion("busy", "v2");
     t.awaitPhase("busy", Phase.Draining, Duration.ofSeconds(10));
+    // The old pods are marked once the new ones have taken over (role=active seen): then undo.
+    await().atMost(Duration.ofSeconds(10)).until(() -> t.pods("busy").stream()
+        .filter(p -> firstV1Pods.contains(p.getMetadata().getName())).allMatch(OperatorTestSupport::draining));
     assertThat(cli.run("rollout", "undo", "busy").code()).isZero();
 
     t.awaitHealthyAt("busy", "v1", Duration.ofSeconds(30));

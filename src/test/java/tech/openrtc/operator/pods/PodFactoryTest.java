@@ -57,7 +57,7 @@ class PodFactoryTest {
   }
 
   private static Pod build(String agentName, DrainTrigger trigger, int timeout) {
-    return PodFactory.build(owner(), new RevisionTemplate(REV, "2026.11.2", agentName, template()), trigger, timeout);
+    return PodFactory.build(owner(), new RevisionTemplate(REV, "2026.11.2", agentName, template()), Names.ROLE_PREVIEW, trigger, timeout);
   }
 
   @Test
@@ -163,7 +163,7 @@ class PodFactoryTest {
 
     PodTemplateSpec longGrace = template();
     longGrace.getSpec().setTerminationGracePeriodSeconds(7200L);
-    Pod pod = PodFactory.build(owner(), new RevisionTemplate(REV, "v1", null, longGrace), DrainTrigger.Signal, 900);
+    Pod pod = PodFactory.build(owner(), new RevisionTemplate(REV, "v1", null, longGrace), Names.ROLE_ACTIVE, DrainTrigger.Signal, 900);
     assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).as("never lowered").isEqualTo(7200L);
   }
 
@@ -182,7 +182,7 @@ class PodFactoryTest {
     PodTemplateSpec template = template();
     String before = Serialization.asJson(template);
 
-    PodFactory.build(owner(), new RevisionTemplate(REV, "v1", "support", template), DrainTrigger.Signal, 900);
+    PodFactory.build(owner(), new RevisionTemplate(REV, "v1", "support", template), Names.ROLE_ACTIVE, DrainTrigger.Signal, 900);
 
     assertThat(Serialization.asJson(template)).isEqualTo(before);
   }

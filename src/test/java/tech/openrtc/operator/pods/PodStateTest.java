@@ -34,6 +34,7 @@ class PodStateTest {
     Pod pod = running(true, "2026-03-01T11:30:00Z")
         .editMetadata()
           .addToLabels(Names.LABEL_DRAINING, "true")
+          .addToLabels(Names.LABEL_ROLE, Names.ROLE_DRAINING)
           .addToAnnotations(Names.ANNOTATION_DRAIN, "true")
           .addToAnnotations(Names.ANNOTATION_DRAIN_STARTED_AT, "2026-03-01T11:50:00Z")
           .addToAnnotations(Names.ANNOTATION_DRAIN_DEADLINE, "2026-03-01T12:50:00+00:00")
@@ -60,6 +61,7 @@ class PodStateTest {
     assertThat(s.terminating()).isTrue();
     assertThat(s.inFlightAnnotation()).isEqualTo("2");
     assertThat(s.resourceVersion()).isEqualTo(pod.getMetadata().getResourceVersion());
+    assertThat(s.role()).isEqualTo(Names.ROLE_DRAINING);
     assertThat(s.draining()).isTrue();
     assertThat(s.fullyMarked()).isTrue();
   }

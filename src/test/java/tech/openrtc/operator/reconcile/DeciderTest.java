@@ -103,19 +103,36 @@ class DeciderTest {
   }
 
   @Test
-  void readyPreviewsArePromotedAndEveryOldPodDrains() {
+  void readyPreviewsArePromotedAndTheOldPodsHandOver() {
     SnapshotBuilder b = rollingOut();
     String target = b.target();
     b.status.setTargetRevision(target);
-    b.pod(pod("p1", target).ready()).pod(pod("p2", target).ready());
+    b.pod(pod("p1", target).ready().role(Names.ROLE_PREVIEW)).pod(pod("p2", target).ready().role(Names.ROLE_PREVIEW));
     Decision d = Decider.decide(b.build());
 
     assertThat(d.plan().promoted()).isTrue();
-    assertThat(drained(d)).containsExactly("a1", "a2");
+    assertThat(d.plan().promotes()).extracting(p -> p.name()).containsExactlyInAnyOrder("p1", "p2");
+    assertThat(d.plan().drains()).as("marked only once p1, p2 have seen role=active").isEmpty();
+    assertThat(d.plan().handingOver()).extracting(p -> p.name()).containsExactlyInAnyOrder("a1", "a2");
     assertThat(d.status().getActiveRevision()).isEqualTo(target);
     assertThat(d.membership().activeRevision()).isEqualTo(target);
     assertThat(d.membership().draining()).extracting(m -> m.revision()).containsExactly("old");
-    assertThat(events(d)).contains(Recorder.PROMOTED, Recorder.DRAIN_STARTED);
+    assertThat(events(d)).containsExactly(Recorder.PROMOTED);
+    assertThat(d.requeue()).isLessThanOrEqualTo(RolloutPlanner.ROLE_SETTLE);
+  }
+
+  @Test
+  void onceThePromotedPodsHaveSettledEveryOldPodDrains() {
+    SnapshotBuilder b = promoted();
+    b.pods.clear();
+    String target = b.target();
+    b.pod(pod("p1", target).ready().promoted(NOW.minus(RolloutPlanner.ROLE_SETTLE)));
+    b.pod(pod("p2", target).ready().promoted(NOW.minus(RolloutPlanner.ROLE_SETTLE)));
+    b.pod(pod("a1", "old").ready()).pod(pod("a2", "old").ready());
+    Decision d = Decider.decide(b.build());
+
+    assertThat(drained(d)).containsExactly("a1", "a2");
+    assertThat(events(d)).containsOnly(Recorder.DRAIN_STARTED);
     assertThat(d.awaitedPods()).containsExactlyInAnyOrder("a1", "a2");
     // A settle time before a 0 may count.
     assertThat(d.requeue()).isLessThanOrEqualTo(Duration.ofSeconds(2));

@@ -69,6 +69,7 @@ final class Fixtures {
           .addToLabels(Names.LABEL_VERSION, "ver-" + revision)
           .addNewOwnerReference().withController(true).withUid(DEPLOYMENT_UID).withName("support")
             .withKind("AgentDeployment").withApiVersion("agents.openrtc.tech/v1alpha1").endOwnerReference()
+          .addToLabels(Names.LABEL_ROLE, Names.ROLE_ACTIVE)
           .withResourceVersion("1")
           .endMetadata();
     }
@@ -129,7 +130,21 @@ final class Fixtures {
     }
 
     TestPod drainLabel() {
-      b.editMetadata().addToLabels(Names.LABEL_DRAINING, "true").endMetadata();
+      b.editMetadata().addToLabels(Names.LABEL_DRAINING, "true").addToLabels(Names.LABEL_ROLE, Names.ROLE_DRAINING)
+          .endMetadata();
+      return this;
+    }
+
+    /** The role label the operator gave the pod (active by default here). */
+    TestPod role(String role) {
+      b.editMetadata().addToLabels(Names.LABEL_ROLE, role).endMetadata();
+      return this;
+    }
+
+    /** A preview pod promoted at {@code at}. */
+    TestPod promoted(Instant at) {
+      b.editMetadata().addToLabels(Names.LABEL_ROLE, Names.ROLE_ACTIVE)
+          .addToAnnotations(Names.ANNOTATION_PROMOTED_AT, Times.formatMillis(at)).endMetadata();
       return this;
     }
 

@@ -15,6 +15,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.api.DrainTrigger;
 import tech.openrtc.operator.api.OnTimeout;
+import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.drain.InFlight;
 import tech.openrtc.operator.pods.PodState;
@@ -122,7 +123,7 @@ class RolloutPlannerTest {
   }
 
   @Test
-  void promotionDrainsEveryOldActivePodAndSetsActiveRevision() {
+  void promotionLabelsThePreviewActiveAndTheOldPodsServeUntilTheNewOnesHaveSeenIt() {
     Scenario s = new Scenario();
     s.spec = Fixtures.spec(x -> {
       x.setReplicas(3);
@@ -130,29 +131,68 @@ class RolloutPlannerTest {
     });
     // Only two old pods are left (one failed earlier): without promotion one would be created.
     s.add(pod("a-0", A).ready(), pod("a-1", A).ready());
-    s.add(pod("b-0", B).ready(NOW.minusSeconds(30)), pod("b-1", B).ready(), pod("b-2", B).ready());
+    s.add(pod("b-0", B).ready(NOW.minusSeconds(30)).role(Names.ROLE_PREVIEW));
+    s.add(previewPods("c", B, 2));
 
     Plan plan = s.plan();
 
     assertThat(plan.promoted()).isTrue();
     assertThat(plan.activeRevision()).isEqualTo(B);
-    assertThat(plan.drains()).extracting(d -> d.pod().name(), Plan.Drain::reason)
-        .containsExactlyInAnyOrder(tuple("a-0", "promoted rev-b"), tuple("a-1", "promoted rev-b"));
+    assertThat(plan.promotes()).extracting(PodState::name).containsExactlyInAnyOrder("b-0", "c-0", "c-1");
+    assertThat(plan.drains()).as("no old pod is marked before the new ones have seen their role").isEmpty();
+    assertThat(plan.handingOver()).extracting(PodState::name).containsExactlyInAnyOrder("a-0", "a-1");
     assertThat(plan.creates()).as("the old revision is no longer replaced").isEmpty();
-    assertThat(plan.deletes()).as("annotation trigger: drained pods are deleted only at 0").isEmpty();
+    assertThat(plan.deletes()).isEmpty();
     assertThat(plan.phase()).isEqualTo(Phase.Draining);
-    assertThat(plan.requeueAfter()).isEqualTo(EffectiveSpec.MAX_DRAIN_SETTLE);
+    assertThat(plan.requeueAfter()).isEqualTo(RolloutPlanner.ROLE_SETTLE);
+  }
+
+  @Test
+  void theOldPodsDrainOnceEveryPromotedPodHasHadTimeToSeeItsRole() {
+    Scenario s = new Scenario();
+    s.recordedActive = B; // promoted in an earlier pass
+    s.add(readyPods("a", A, 2));
+    s.add(pod("b-0", B).ready().promoted(NOW.minusSeconds(3)), pod("b-1", B).ready().promoted(NOW.minusSeconds(3)));
+    s.add(pod("b-2", B).ready().promoted(NOW.minusMillis(2500)));
+
+    Plan waiting = s.plan();
+    assertThat(waiting.drains()).isEmpty();
+    assertThat(waiting.handingOver()).extracting(PodState::name).containsExactlyInAnyOrder("a-0", "a-1");
+    assertThat(waiting.requeueAfter()).isEqualTo(Duration.ofMillis(500));
+    assertThat(waiting.promotes()).as("already labelled").isEmpty();
+
+    s.pods.removeIf(p -> p.name().equals("b-2"));
+    s.add(pod("b-2", B).ready().promoted(NOW.minusSeconds(3)));
+    Plan handedOver = s.plan();
+    assertThat(handedOver.handingOver()).isEmpty();
+    assertThat(handedOver.drains()).extracting(d -> d.pod().name(), Plan.Drain::reason)
+        .containsExactlyInAnyOrder(tuple("a-0", "replaced by revision rev-b"), tuple("a-1", "replaced by revision rev-b"));
+  }
+
+  @Test
+  void anActivePodWithoutItsRoleLabelIsLabelled() {
+    Scenario s = new Scenario();
+    s.target = A;
+    s.add(readyPods("a", A, 2));
+    s.add(pod("a-2", A).ready().role("something-else"));
+
+    Plan plan = s.plan();
+
+    assertThat(plan.promotes()).extracting(PodState::name).containsExactly("a-2");
+    assertThat(plan.drains()).isEmpty();
   }
 
   @Test
   void promotionWhenTheOldRevisionHasNoPodsLeftIsHealthy() {
     Scenario s = new Scenario();
-    s.add(readyPods("b", B, 3));
+    s.add(previewPods("b", B, 3));
 
     Plan plan = s.plan();
 
     assertThat(plan.promoted()).isTrue();
-    assertThat(plan.touchesPods()).isFalse();
+    assertThat(plan.promotes()).hasSize(3);
+    assertThat(plan.drains()).isEmpty();
+    assertThat(plan.creates()).isEmpty();
     assertThat(plan.phase()).isEqualTo(Phase.Healthy);
     assertThat(plan.message()).isEqualTo("3 of 3 workers ready");
   }
@@ -162,11 +202,12 @@ class RolloutPlannerTest {
     Scenario s = new Scenario();
     s.spec = Fixtures.spec(2);
     s.add(readyPods("a", A, 3));
-    s.add(readyPods("b", B, 2));
+    s.add(previewPods("b", B, 2));
 
     Plan plan = s.plan();
 
-    assertThat(plan.drains()).extracting(d -> d.pod().name())
+    assertThat(plan.drains()).as("no scale-down drain of a pod that hands over").isEmpty();
+    assertThat(plan.handingOver()).extracting(PodState::name)
         .containsExactlyInAnyOrder("a-0", "a-1", "a-2")
         .doesNotHaveDuplicates();
   }
@@ -179,11 +220,12 @@ class RolloutPlannerTest {
       x.getStrategy().setAutoPromote(false);
     });
     s.add(readyPods("a", A, 3));
-    s.add(readyPods("b", B, 3));
+    s.add(previewPods("b", B, 3));
 
     Plan plan = s.plan();
 
     assertThat(plan.awaitingPromotion()).isTrue();
+    assertThat(plan.promotes()).as("a waiting preview keeps its role").isEmpty();
     assertThat(plan.promoted()).isFalse();
     assertThat(plan.drains()).isEmpty();
     assertThat(plan.activeRevision()).isEqualTo(A);
@@ -194,7 +236,8 @@ class RolloutPlannerTest {
     Plan promoted = s.plan();
     assertThat(promoted.promoted()).isTrue();
     assertThat(promoted.activeRevision()).isEqualTo(B);
-    assertThat(promoted.drains()).hasSize(3);
+    assertThat(promoted.promotes()).hasSize(3);
+    assertThat(promoted.handingOver()).hasSize(3);
   }
 
   // ---------------------------------------------------------------- draining (annotation trigger)
@@ -359,12 +402,12 @@ class RolloutPlannerTest {
       x.getDrain().setTrigger(DrainTrigger.Signal);
       x.getDrain().setTimeoutSeconds(900);
     });
+    s.recordedActive = B; // promoted, and the new pods have seen it
     s.add(readyPods("a", A, 2));
     s.add(readyPods("b", B, 2));
 
     Plan plan = s.plan();
 
-    assertThat(plan.promoted()).isTrue();
     assertThat(plan.drains()).extracting(d -> d.pod().name()).containsExactlyInAnyOrder("a-0", "a-1");
     assertThat(plan.deletes()).extracting(d -> d.pod().name(), Plan.Delete::reason,
             Plan.Delete::gracePeriodSeconds, Plan.Delete::callsCut)
@@ -466,7 +509,7 @@ class RolloutPlannerTest {
     s.recordedActive = A;
     s.firstSeen();
     s.add(readyPods("a", A, 3));
-    s.add(readyPods("b", B, 3));
+    s.add(previewPods("b", B, 3));
 
     Plan plan = s.plan();
 
@@ -666,6 +709,12 @@ class RolloutPlannerTest {
 
   private static TestPod[] readyPods(String prefix, String revision, int n) {
     return IntStream.range(0, n).mapToObj(i -> pod(prefix + "-" + i, revision).ready(LONG_AGO)).toArray(TestPod[]::new);
+  }
+
+  /** Ready pods created for a rollout: labelled role=preview until promoted. */
+  private static TestPod[] previewPods(String prefix, String revision, int n) {
+    return IntStream.range(0, n).mapToObj(i -> pod(prefix + "-" + i, revision).ready(LONG_AGO).role(Names.ROLE_PREVIEW))
+        .toArray(TestPod[]::new);
   }
 
   /** One reconcile's input; defaults: 3 replicas, active A, target B (a rollout), clock started 10s ago. */

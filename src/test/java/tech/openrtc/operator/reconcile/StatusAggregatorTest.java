@@ -71,7 +71,7 @@ class StatusAggregatorTest {
   }
 
   @Test
-  void promotionMakesTheNewRevisionActiveAndTheOldOneDraining() {
+  void promotionMakesTheNewRevisionActiveWhileTheOldOneHandsOver() {
     AgentDeployment r = resource(previous(A, "v1", B));
     addReady("a", A, 3);
     addReady("b", B, 3);
@@ -83,6 +83,23 @@ class StatusAggregatorTest {
     assertThat(s.getSelector()).isEqualTo(SELECTOR_PREFIX + B);
     assertThat(s.getReplicas()).isEqualTo(3);
     assertThat(s.getReadyReplicas()).isEqualTo(3);
+    assertThat(s.getDrainingReplicas()).isZero();
+    assertThat(s.getVersions()).extracting(VersionStatus::getRevision, VersionStatus::getRole,
+            VersionStatus::getReplicas, VersionStatus::getReady)
+        .containsExactly(tuple(B, Role.Active, 3, 3), tuple(A, Role.Active, 3, 3)); // still serving
+    assertThat(s.getMessage()).startsWith("3 old workers serving until the new ones have taken over");
+  }
+
+  @Test
+  void onceHandedOverTheOldRevisionIsDraining() {
+    AgentDeployment r = resource(previous(B, "v2", B));
+    addReady("a", A, 3);
+    IntStream.range(0, 3).forEach(i ->
+        pods.add(pod("b-" + i, B).ready().promoted(NOW.minus(RolloutPlanner.ROLE_SETTLE)).build()));
+
+    AgentDeploymentStatus s = reconcile(r, B, NOW);
+
+    assertThat(s.getPhase()).isEqualTo(Phase.Draining);
     assertThat(s.getDrainingReplicas()).isEqualTo(3);
     assertThat(s.getVersions()).extracting(VersionStatus::getRevision, VersionStatus::getRole,
             VersionStatus::getReplicas, VersionStatus::getInFlight, VersionStatus::getInFlightUnknown,
