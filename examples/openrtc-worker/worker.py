@@ -6,11 +6,16 @@ published membership, and while it runs it checks both again every few seconds:
 * the credential must verify (a key published in jwks.json signed it, it is unexpired,
   issuer openrtc-operator, audience our agent name, ver == OPENRTC_DEPLOYMENT_VERSION),
   or the worker does not register at all (it exits non-zero);
-* it takes a new job only while its version is the active one (active-version); a
-  preview waiting for promotion, or a version that was demoted, rejects every job;
-* it drains (pool.begin_drain(): no new jobs, live calls run to hang-up) when the
-  operator annotates its pod agents.openrtc.tech/drain="true", or when the membership
-  lists its own revision as draining.
+* it takes a new job only while its pod's labels (the podinfo file, refreshed by the
+  kubelet within seconds of a change) say agents.openrtc.tech/role=active; a preview
+  waiting for promotion rejects every job, and is promoted by that label, not by the
+  membership files (a ConfigMap volume is refreshed only on the kubelet's periodic sync, a
+  minute later);
+* at start it also needs its version to be the active one (active-version): a pod recreated
+  by hand from an old manifest, role=active label and all, takes no job;
+* it drains (pool.begin_drain(): no new jobs, live calls run to hang-up) when its pod is
+  labelled role=draining or annotated agents.openrtc.tech/drain="true" (one patch sets
+  both), or when the membership lists its own revision as draining.
 
 The operator reads the in-flight count from livekit-agents' own GET :8081/worker
 (agent_name, worker_type, active_jobs, sdk_version, project_type); nothing here serves it.
@@ -50,6 +55,7 @@ ISSUER = "openrtc-operator"
 # asymmetric algorithms: a token cannot pick HS256 and "sign" with the public key.
 SIGNING_ALGORITHMS = ["EdDSA", "ES256"]
 DRAIN_ANNOTATION = "agents.openrtc.tech/drain"
+ROLE_LABEL = "agents.openrtc.tech/role"
 DEPLOYMENT_LABEL = "agents.openrtc.tech/deployment"
 
 # How long live calls may run on after a drain or SIGTERM. Keep the pod's
@@ -176,6 +182,19 @@ class Gate:
 
     accepting = False
     draining = False
+    role: str | None = None  # agents.openrtc.tech/role as the podinfo labels say
+    confirmed = False  # the membership said our version is active, or we saw our promotion
+
+
+def decide(verdict: Verdict, role: str | None) -> bool:
+    """Whether to take new jobs, given the files now and the role label now."""
+    if role is None:  # a pod from an operator without role labels: the membership decides
+        return verdict.member
+    if gate.role == "preview" and role == "active":
+        gate.confirmed = True  # promoted while running: the membership files follow later
+    gate.confirmed = gate.confirmed or verdict.member
+    gate.role = role
+    return role == "active" and verdict.credential_ok and gate.confirmed
 
 
 gate = Gate()
@@ -190,15 +209,18 @@ async def accept_job(req: JobRequest) -> None:
 
 
 def watch(pool: AgentPool) -> None:
-    """Re-checks the credential, the membership and the drain annotation every CHECK_SECONDS."""
+    """Re-checks the credential, the membership, the role label and the drain mark every CHECK_SECONDS."""
     last = None
     while True:
         verdict = check()
-        gate.accepting = verdict.member
-        if verdict.reason != last:
-            log.info("membership: %s", verdict.reason)
-            last = verdict.reason
-        drain = read_podinfo("annotations").get(DRAIN_ANNOTATION) == "true" or verdict.demoted
+        role = read_podinfo("labels").get(ROLE_LABEL)
+        gate.accepting = decide(verdict, role)
+        reason = f"{verdict.reason}; role {role}; taking jobs: {gate.accepting}"
+        if reason != last:
+            log.info("membership: %s", reason)
+            last = reason
+        drain = (role == "draining" or read_podinfo("annotations").get(DRAIN_ANNOTATION) == "true"
+                 or verdict.demoted)
         if drain and not gate.draining:
             log.info("draining: no new jobs; live calls run to hang-up (up to %ss)", DRAIN_TIMEOUT)
             gate.draining = True  # one-way
@@ -226,7 +248,8 @@ def main() -> None:
         log.error("not registering: %s", verdict.reason)
         sys.exit(1)
     log.info("membership: %s", verdict.reason)
-    gate.accepting = verdict.member  # a preview registers, but takes jobs only once promoted
+    # A preview registers, but takes jobs only once its role label says active.
+    gate.accepting = decide(verdict, read_podinfo("labels").get(ROLE_LABEL))
 
     # isolation stays "coroutine" (the default): in "process" isolation pool.begin_drain()
     # is a no-op, and only SIGTERM would drain (that is what trigger: Signal is for).

@@ -49,7 +49,7 @@ final class BenchReport {
   /** One row per run; times in seconds. */
   static String summary(List<BenchResult> results) {
     StringBuilder md = new StringBuilder();
-    md.append("| run | N x R | source | poll s | rollout s | writes / replaced pod (pod writes, min 3) |"
+    md.append("| run | N x R | source | poll s | rollout s | writes / replaced pod (pod writes, min 4) |"
         + " writes above min | idle writes | drain reaction p50 / p95 / p99 / max s (n) | idle at drain: n, wait"
         + " min / p50 s | overhead p50 / p99 s | operator's reaction p50 / p99 s | reconciles | probes (rounds) |"
         + " API req/s (operator %) | peak heap MiB (after GC) | CPU ms operator / process | calls started /"
@@ -148,7 +148,7 @@ final class BenchReport {
         the first version patch until 2 s after the last deployment was seen Healthy at v2 (so Events and
         clean-ups of that last pass count for the rollout). The minimum per write kind is in each run's
         table; writes / replaced pod is all operator writes over the old pods deleted, in brackets only
-        the pod writes (create, drain patch, delete), whose minimum is 3.
+        the pod writes (create, promote patch, drain patch, delete), whose minimum is 4.
       - Idle writes: operator writes in the window after that, with calls still arriving (goal 0).
       - Drain reaction: for each deleted old pod whose last call ended after its drain mark (the
         operator's drain patch, as the API server received it), from that call's end (the call ledger) to

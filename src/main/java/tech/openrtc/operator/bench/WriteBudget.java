@@ -21,7 +21,8 @@ final class WriteBudget {
 
   private static final List<Minimum> MINIMUM = List.of(
       new Minimum("create pods", 0, 1, "one new pod per old pod"),
-      new Minimum("patch pods", 0, 1, "one drain mark (annotations + label in one merge patch) per old pod"),
+      new Minimum("patch pods", 0, 2, "per replaced pod: its successor's promotion to role=active (a preview"
+          + " must not take calls before it) and its own drain mark (annotations + labels in one merge patch)"),
       new Minimum("delete pods", 0, 1, "one delete per old pod"),
       new Minimum("patch agentdeployments/status", 3, 0,
           "phase changes: Progressing (new target), Draining (promoted), Healthy"),

@@ -52,6 +52,17 @@ public class VerifyCredentialCommand implements Callable<Integer> {
       description = "This worker's deployment version. Default: $" + Names.ENV_DEPLOYMENT_VERSION + "; one of the two is required.")
   String version;
 
+  @Option(names = "--podinfo-dir", paramLabel = "D",
+      description = "The pod's downward-API files (labels): with a role label, take calls only while it is "
+          + Names.ROLE_ACTIVE + " (e.g. " + Names.PODINFO_DIR + "). Without this option the membership decides alone.")
+  Path podinfoDir;
+
+  @Option(names = "--promoted",
+      description = "With --podinfo-dir: this worker saw its role change from " + Names.ROLE_PREVIEW + " to "
+          + Names.ROLE_ACTIVE + " while running, so its version need not be active-version yet (the membership "
+          + "volume follows a minute later). Without it, active-version is checked too (the check at start).")
+  boolean promoted;
+
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
   boolean help;
 
@@ -85,7 +96,23 @@ public class VerifyCredentialCommand implements Callable<Integer> {
       return cannotTell("cannot read the membership: " + e.getMessage());
     }
 
-    Result r = MembershipVerifier.verifyMember(jwt, membership, expected);
+    String role = null;
+    if (podinfoDir != null) {
+      try {
+        role = PodInfo.labels(podinfoDir.resolve("labels")).get(Names.LABEL_ROLE);
+      } catch (IOException | UncheckedIOException e) {
+        return cannotTell("cannot read the pod's labels in " + podinfoDir + ": " + describe(e));
+      }
+    }
+    Result r;
+    if (role != null && !Names.ROLE_ACTIVE.equals(role)) {
+      r = new Result(MembershipVerifier.Outcome.NOT_ACTIVE, "the pod's role is " + role + ", not "
+          + Names.ROLE_ACTIVE + ": take no new calls", null, null, null, null);
+    } else if (role != null && promoted) {
+      r = MembershipVerifier.verify(jwt, membership.jwksJson(), expected);
+    } else {
+      r = MembershipVerifier.verifyMember(jwt, membership, expected);
+    }
     if (r.ok()) {
       PrintWriter out = spec.commandLine().getOut();
       out.printf("member: version %s revision %s (subject %s, expires %s)%n",

@@ -35,7 +35,7 @@ class BenchTest {
     assertThat(run.path("callsCut").asLong()).isZero();
     assertThat(run.path("callsStarted").asLong()).isPositive();
     assertThat(run.path("podsReplaced").asLong()).isEqualTo(1);
-    assertThat(run.path("podWritesPerReplacedPod").asDouble()).isGreaterThanOrEqualTo(3.0);
+    assertThat(run.path("podWritesPerReplacedPod").asDouble()).isGreaterThanOrEqualTo(4.0);
     assertThat(run.path("idleWrites").isNumber()).isTrue();
     assertThat(run.path("writes").findValuesAsText("kind")).contains("create pods", "patch pods", "delete pods",
         "patch agentdeployments/status");

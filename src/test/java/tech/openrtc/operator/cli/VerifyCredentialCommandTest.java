@@ -188,4 +188,39 @@ class VerifyCredentialCommandTest {
     assertThat(run("--help")).isZero();
     assertThat(out).contains("--token-file").contains("--membership-dir").contains("--version");
   }
+
+  private Path podinfo(String role) throws Exception {
+    Path podinfo = Files.createDirectories(dir.resolve("podinfo-" + role));
+    Files.writeString(podinfo.resolve("labels"), "agents.openrtc.tech/deployment=\"support\"\n"
+        + "agents.openrtc.tech/role=\"" + role + "\"\n", StandardCharsets.UTF_8);
+    return podinfo;
+  }
+
+  @Test
+  void withARoleLabelOnlyAnActivePodMayTakeCalls() throws Exception {
+    Path token = token("v2");
+    assertThat(run("--token-file", token.toString(), "--membership-dir", membershipDir.toString(), "--version", "v2",
+        "--podinfo-dir", podinfo("preview").toString())).isEqualTo(1);
+    assertThat(err).contains("NOT_ACTIVE").contains("role is preview");
+    assertThat(run("--token-file", token.toString(), "--membership-dir", membershipDir.toString(), "--version", "v2",
+        "--podinfo-dir", podinfo("active").toString())).isZero();
+    assertThat(run("--token-file", token.toString(), "--membership-dir", membershipDir.toString(), "--version", "v2",
+        "--podinfo-dir", podinfo("draining").toString())).isEqualTo(1);
+  }
+
+  @Test
+  void aPromotedWorkerNeedsNoFreshMembershipButAStartingOneDoes() throws Exception {
+    Path token = token("v3"); // v3 was just promoted; the mounted membership still says v2
+    Path active = podinfo("active");
+    assertThat(run("--token-file", token.toString(), "--membership-dir", membershipDir.toString(), "--version", "v3",
+        "--podinfo-dir", active.toString())).as("at start: the membership must agree").isEqualTo(1);
+    assertThat(err).contains("NOT_ACTIVE");
+    assertThat(run("--token-file", token.toString(), "--membership-dir", membershipDir.toString(), "--version", "v3",
+        "--podinfo-dir", active.toString(), "--promoted")).isZero();
+    // The credential must still verify.
+    Path foreign = token(SigningKeySet.create(Instant.now()).current(), "v3", Instant.now());
+    assertThat(run("--token-file", foreign.toString(), "--membership-dir", membershipDir.toString(), "--version", "v3",
+        "--podinfo-dir", active.toString(), "--promoted")).isEqualTo(1);
+    assertThat(err).contains("UNKNOWN_KID");
+  }
 }

@@ -166,8 +166,9 @@ class LiveKitIT extends OperatorIT {
     liar.setFault(Fault.LIE_ZERO);
 
     t.setVersion("xc", "v2");
-    // Its endpoint says 0, LiveKit still has its agent in the room: kept, and reported after two polls.
-    await().atMost(Duration.ofSeconds(6))
+    // Its endpoint says 0, LiveKit still has its agent in the room: kept, and reported after two
+    // polls once it is marked (the new pod has had its 3 s to see role=active first).
+    await().atMost(Duration.ofSeconds(6).plus(tech.openrtc.operator.reconcile.RolloutPlanner.ROLE_SETTLE))
         .until(() -> "True".equals(Optional.ofNullable(condition("xc", "InFlightSourcesDisagree"))
             .map(Condition::getStatus).orElse(null)));
     assertThat(condition("xc", "InFlightSourcesDisagree").getMessage())
@@ -276,6 +277,8 @@ class LiveKitIT extends OperatorIT {
     }
     t.setVersion("many", "v2");
     t.awaitPhase("many", Phase.Draining, Duration.ofSeconds(15));
+    // Past the hand-over: the old pods are marked, so every poll reads them.
+    await().atMost(Duration.ofSeconds(10)).until(() -> t.get("many").getStatus().getDrainingReplicas() > 0);
 
     long[] few = window(liveKit, 2500);
     liveKit.addIdleRooms(500);

@@ -54,8 +54,9 @@ class MetricsIT extends OperatorIT {
     assertThat(before).contains("operator_sdk_reconciliations_executions").contains("jvm_memory_used_bytes");
 
     CallGenerator calls = t.sim.calls(NS, "m", CallProfile.manual());
-    assertThat(calls.placeCall(Duration.ofSeconds(4))).isPresent();
-    assertThat(calls.placeCall(Duration.ofSeconds(4))).isPresent();
+    // Long enough to outlast the 3 s hand-over after promotion, so v1 is seen draining with them.
+    assertThat(calls.placeCall(Duration.ofSeconds(8))).isPresent();
+    assertThat(calls.placeCall(Duration.ofSeconds(8))).isPresent();
     t.setVersion("m", "v2");
     // While v1 drains, its calls show up on the Draining row.
     await().atMost(Duration.ofSeconds(10)).until(
