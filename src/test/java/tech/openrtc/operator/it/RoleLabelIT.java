@@ -46,10 +46,11 @@ class RoleLabelIT {
     assertThat(calls.rejected()).as("before the rollout every call finds a worker").isZero();
 
     t.setVersion("roles", "v2");
-    t.awaitHealthyAt("roles", "v2", Duration.ofSeconds(60));
+    t.awaitHealthyAt("roles", "v2", Duration.ofSeconds(120));
     // Calls keep coming for a while after: the new workers take them.
     long startedAtHealthy = t.sim.ledger().started();
-    await().atMost(Duration.ofSeconds(10)).until(() -> t.sim.ledger().started() > startedAtHealthy + 10);
+    await().atMost(propagation.configMapVolume().plusSeconds(15))
+        .until(() -> t.sim.ledger().started() > startedAtHealthy + 10);
     calls.stop();
     System.out.printf("RoleLabelIT %s: %d of %d calls found no accepting worker, %d cut%n",
         podAnnotations.isEmpty() ? "role label" : "membership ConfigMap only",
@@ -74,8 +75,9 @@ class RoleLabelIT {
   @Test
   void gatedOnTheMembershipConfigMapAloneTheSameRolloutLeavesCallsWithoutAWorker() {
     // The model catches the gap: workers that ignore the role label wait for the ConfigMap volume.
-    CallGenerator calls = rollOutUnderCalls(
-        new Propagation(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofSeconds(10)),
+    // 10 s late here to keep the suite short; -DroleLabelIT.volumeSeconds=60 runs it as a kubelet would.
+    Duration volumes = Duration.ofSeconds(Long.getLong("roleLabelIT.volumeSeconds", 10));
+    CallGenerator calls = rollOutUnderCalls(new Propagation(Duration.ofSeconds(1), volumes, volumes),
         Map.of(SimWorker.ANNOTATION_GATING, "membership"));
 
     assertThat(calls.rejected()).as("calls that found no accepting worker").isPositive();
