@@ -33,7 +33,8 @@ import tech.openrtc.operator.sim.SimOptions;
 
 /**
  * The embedded main job: a simulated cluster and the operator in one process, a live blue-green
- * rollout under calls, and a summary. Exit 0 only if the rollout reached Healthy with 0 calls cut.
+ * rollout under calls, and a summary. Exit 0 only if the rollout reached Healthy with 0 calls cut
+ * and no call that found no accepting worker.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Run a live rollout on the embedded simulated cluster and print it.")
@@ -76,7 +77,9 @@ public class DemoCommand implements Callable<Integer> {
     desired.getMetadata().setNamespace(ns);
     String name = desired.getMetadata().getName();
 
-    try (SimCluster sim = SimCluster.start(SimOptions.defaults().withStartupDelay(Duration.ofMillis(startupMillis)))) {
+    // Files follow as late as on a real kubelet: podinfo in a second, volumes a minute later.
+    try (SimCluster sim = SimCluster.start(SimOptions.defaults().withStartupDelay(Duration.ofMillis(startupMillis))
+        .withPropagation(SimOptions.Propagation.kubelet()))) {
       KubernetesClient operatorClient = sim.newClient(RunCommand.USER_AGENT);
       KubernetesClient user = sim.newClient("kubectl-demo");
       try (AgentOperator operator = AgentOperator.start(operatorClient, Set.of(), -1)) {
@@ -120,6 +123,7 @@ public class DemoCommand implements Callable<Integer> {
         summary.put("callsCompleted", ledger.completed());
         summary.put("callsCut", ledger.cut());
         summary.put("callsLive", ledger.live());
+        summary.put("callsNoWorker", ledger.rejected());
         summary.put("podsCreated", count(sim, "create") - podsCreatedBefore);
         summary.put("podsDeleted", count(sim, "delete") - podsDeletedBefore);
         out.println();
@@ -128,9 +132,10 @@ public class DemoCommand implements Callable<Integer> {
         if (summaryJson != null) {
           Files.writeString(summaryJson, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
         }
-        boolean ok = healthy && ledger.cut() == 0;
-        out.println(ok ? "OK: rolled out " + from + " -> " + to + " with 0 calls cut"
-            : "FAILED: " + (healthy ? ledger.cut() + " calls cut" : "rollout did not reach Healthy"));
+        boolean ok = healthy && ledger.cut() == 0 && ledger.rejected() == 0;
+        out.println(ok ? "OK: rolled out " + from + " -> " + to + " with 0 calls cut and none without a worker"
+            : "FAILED: " + (!healthy ? "rollout did not reach Healthy"
+                : ledger.cut() + " calls cut, " + ledger.rejected() + " calls found no worker"));
         return ok ? 0 : 1;
       }
     }

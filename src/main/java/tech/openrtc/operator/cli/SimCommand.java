@@ -39,7 +39,8 @@ public class SimCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     SimCluster sim = SimCluster.start(SimOptions.defaults()
-        .withStartupDelay(Duration.ofMillis(startupMillis)).withApiPort(apiPort));
+        .withStartupDelay(Duration.ofMillis(startupMillis)).withApiPort(apiPort)
+        .withPropagation(SimOptions.Propagation.kubelet()));
     sim.writeKubeconfig(kubeconfig);
     System.out.println("simulated cluster at " + sim.masterUrl() + "; kubeconfig written to " + kubeconfig);
     CountDownLatch stopped = new CountDownLatch(1);
