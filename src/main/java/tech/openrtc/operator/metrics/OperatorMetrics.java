@@ -102,26 +102,26 @@ public final class OperatorMetrics {
   // A builder per call: a shared Timer.Builder's tags(...) changes it for every thread using it,
   // so concurrent reconciles recorded one deployment's times under another's tags.
   public void rolloutCompleted(String namespace, String name, Duration took) {
-    Timer.builder(ROLLOUT_DURATION)
-        .description("From the start of a rollout to Healthy at the new version")
+    timer(ROLLOUT_DURATION, "From the start of a rollout to Healthy at the new version", Duration.ofSeconds(1),
+        namespace, name).record(took);
+  }
+
+  private Timer timer(String meter, String description, Duration shortest, String namespace, String name) {
+    return Timer.builder(meter)
+        .description(description)
         .publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofSeconds(1))
+        .minimumExpectedValue(shortest)
         .maximumExpectedValue(Duration.ofHours(6))
         .tags("namespace", namespace, "name", name)
-        .register(registry).record(took);
+        .register(registry);
   }
 
   public void podDrained(String namespace, String name, String reason, Duration drainTook) {
     Counter.builder(PODS_DRAINED).description("Pods deleted after a drain, by why they went")
         .tags("namespace", namespace, "name", name, "reason", reason).register(registry).increment();
     if (drainTook != null && !drainTook.isNegative()) {
-      Timer.builder(DRAIN_DURATION)
-          .description("From a pod's drain start to its deletion")
-          .publishPercentileHistogram()
-          .minimumExpectedValue(Duration.ofMillis(100))
-          .maximumExpectedValue(Duration.ofHours(6))
-          .tags("namespace", namespace, "name", name)
-          .register(registry).record(drainTook);
+      timer(DRAIN_DURATION, "From a pod's drain start to its deletion", Duration.ofMillis(100), namespace, name)
+          .record(drainTook);
     }
   }
 

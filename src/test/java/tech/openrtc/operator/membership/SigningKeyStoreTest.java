@@ -143,16 +143,7 @@ class SigningKeyStoreTest {
   @Test
   void forbiddenFallsBackToMemoryAndSaysSoOnce() {
     server.expect().get().withPath(PATH).andReturn(403, status(403, "Forbidden")).always();
-    SigningKeyStore store = new SigningKeyStore(noRetry, NS);
-    Instant t0 = Instant.now();
-
-    String kid = store.sync(false, t0).current().kid();
-    for (int i = 1; i <= 3; i++) {
-      assertThat(store.sync(false, t0.plusSeconds(60L * i)).current().kid()).isEqualTo(kid);
-    }
-
-    assertThat(messages()).filteredOn(m -> m.contains("kept in memory")).hasSize(1)
-        .allMatch(m -> m.contains("forbidden"));
+    assertKeptInMemoryAndSaidOnce("forbidden");
   }
 
   @Test
@@ -160,6 +151,11 @@ class SigningKeyStoreTest {
     // The API server answers 404 to a create in a namespace that does not exist.
     server.expect().post().withPath("/api/v1/namespaces/" + NS + "/secrets")
         .andReturn(404, status(404, "NotFound")).always();
+    assertKeptInMemoryAndSaidOnce("namespace " + NS + " does not exist");
+  }
+
+  /** Four syncs a minute apart keep one in-memory key, and the fallback is logged once, saying why. */
+  private void assertKeptInMemoryAndSaidOnce(String why) {
     SigningKeyStore store = new SigningKeyStore(noRetry, NS);
     Instant t0 = Instant.now();
 
@@ -168,8 +164,7 @@ class SigningKeyStoreTest {
       assertThat(store.sync(false, t0.plusSeconds(60L * i)).current().kid()).isEqualTo(kid);
     }
 
-    assertThat(messages()).filteredOn(m -> m.contains("kept in memory")).hasSize(1)
-        .allMatch(m -> m.contains("namespace " + NS + " does not exist"));
+    assertThat(messages()).filteredOn(m -> m.contains("kept in memory")).hasSize(1).allMatch(m -> m.contains(why));
   }
 
   private Secret secret() {
