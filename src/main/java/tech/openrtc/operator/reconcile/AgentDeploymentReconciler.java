@@ -119,8 +119,8 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
     Snapshot snapshot = observer.observe(resource, context, memory, deleting, now);
     Decision decision = Decider.decide(snapshot);
     Duration requeue = actor.act(snapshot, decision, memory, context, podCache);
-    memories.sweep(context.getPrimaryCache().list().map(d -> d.getMetadata().getUid()).collect(Collectors.toSet()),
-        now);
+    memories.sweep(() -> context.getPrimaryCache().list().map(d -> d.getMetadata().getUid())
+        .collect(Collectors.toSet()), now);
     return new Pass(requeue, decision.podsLeft());
   }
 

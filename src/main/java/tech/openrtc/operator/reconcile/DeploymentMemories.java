@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import tech.openrtc.operator.api.AgentDeployment;
 
 /**
@@ -40,12 +41,13 @@ final class DeploymentMemories {
     }
   }
 
-  /** At most once a minute: forgets deployments the cache no longer has. */
-  void sweep(Set<String> cachedUids, Instant now) {
+  /** At most once a minute: forgets deployments the cache no longer has (listed only then). */
+  void sweep(Supplier<Set<String>> cached, Instant now) {
     if (now.isBefore(lastSweep.plus(UNUSED))) {
       return;
     }
     lastSweep = now;
+    Set<String> cachedUids = cached.get();
     byUid.forEach((uid, m) -> {
       if (!cachedUids.contains(uid) && m.lastUsed.plus(UNUSED).isBefore(now)) {
         forget(uid);

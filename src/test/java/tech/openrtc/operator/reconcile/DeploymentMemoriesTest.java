@@ -36,7 +36,7 @@ class DeploymentMemoriesTest {
   @Test
   void aSweepNeverDropsTheMemoryOfADeploymentInUseEvenIfTheCacheDoesNotShowIt() {
     DeploymentMemory inUse = memories.of(deployment("a"), NOW);
-    memories.sweep(Set.of(), NOW.plusSeconds(30));
+    memories.sweep(Set::of, NOW.plusSeconds(30));
     assertThat(memories.of(deployment("a"), NOW.plusSeconds(31))).isSameAs(inUse);
     assertThat(forgotten).isEmpty();
   }
@@ -45,7 +45,7 @@ class DeploymentMemoriesTest {
   void aSweepForgetsDeploymentsGoneFromTheCacheAndUnusedForAMinute() {
     memories.of(deployment("gone"), NOW);
     memories.of(deployment("kept"), NOW);
-    memories.sweep(Set.of("uid-kept"), NOW.plus(DeploymentMemories.UNUSED).plusSeconds(1));
+    memories.sweep(() -> Set.of("uid-kept"), NOW.plus(DeploymentMemories.UNUSED).plusSeconds(1));
     assertThat(forgotten).containsExactly("voice/gone");
     assertThat(memories.size()).isEqualTo(1);
   }
