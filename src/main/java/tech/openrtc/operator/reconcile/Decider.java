@@ -328,9 +328,7 @@ public final class Decider {
    */
   private static Membership membership(Snapshot s, Plan plan, String activeVersion) {
     Set<Membership.Member> draining = new TreeSet<>(Comparator.comparing(Membership.Member::revision));
-    Stream.of(s.observed().drainingPods(), s.observed().terminatingPods(),
-            plan.drains().stream().map(Plan.Drain::pod).toList(), plan.handingOver())
-        .flatMap(List::stream)
+    Stream.concat(plan.drainingAfter(s.observed()).stream(), plan.handingOver().stream())
         .filter(p -> p.revision() != null && !p.revision().equals(plan.activeRevision()))
         .forEach(p -> draining.add(new Membership.Member(p.version(), p.revision())));
     return new Membership(activeVersion, plan.activeRevision(), List.copyOf(draining), null);
@@ -338,9 +336,7 @@ public final class Decider {
 
   /** Only a deployment with pods to delete has a reason to look again when a call ends. */
   private static Set<String> awaitedPods(Observation observed, Plan plan) {
-    return Stream.of(observed.drainingPods(), observed.terminatingPods(),
-            plan.drains().stream().map(Plan.Drain::pod).toList())
-        .flatMap(List::stream).map(PodState::name).collect(Collectors.toSet());
+    return plan.drainingAfter(observed).stream().map(PodState::name).collect(Collectors.toSet());
   }
 
   private static String replicaFailure(Observation observed, String createFailure) {

@@ -6,7 +6,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import tech.openrtc.operator.drain.InFlight;
 
 /**
@@ -70,11 +69,5 @@ public final class DeploymentMemory {
       }
     });
     return Map.copyOf(lastKnownInFlight);
-  }
-
-  @Override
-  public String toString() {
-    return namespace + "/" + name + " (deleted " + deletedPods.keySet().stream().sorted().collect(Collectors.joining(","))
-        + ")";
   }
 }

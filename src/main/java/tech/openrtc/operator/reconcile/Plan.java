@@ -3,7 +3,9 @@ package tech.openrtc.operator.reconcile;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.drain.InFlight;
 import tech.openrtc.operator.pods.PodState;
@@ -61,6 +63,24 @@ public final class Plan {
   public String message() { return message; }
   /** When to look again even if nothing changes; null for never. */
   public Duration requeueAfter() { return requeueAfter; }
+
+  /** The pods this plan marks for drain. */
+  public Set<PodState> drainedNow() {
+    Set<PodState> pods = new LinkedHashSet<>();
+    drains.forEach(d -> pods.add(d.pod()));
+    return pods;
+  }
+
+  /**
+   * Every pod draining once this plan is carried out: those already draining or terminating, and
+   * those it marks now (the one definition the status, the phase, membership and webhooks use).
+   */
+  public Set<PodState> drainingAfter(Observation observed) {
+    Set<PodState> draining = new LinkedHashSet<>(observed.drainingPods());
+    draining.addAll(observed.terminatingPods());
+    draining.addAll(drainedNow());
+    return draining;
+  }
 
   void requeueWithin(Duration d) {
     Duration atLeast = d.isNegative() || d.isZero() ? Duration.ofMillis(200) : d;

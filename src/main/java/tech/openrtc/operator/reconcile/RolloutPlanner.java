@@ -201,7 +201,7 @@ public final class RolloutPlanner {
    */
   private static void planRoles(Input in, Plan plan) {
     Observation obs = in.observed();
-    Set<PodState> drainingNow = plan.drains.stream().map(Plan.Drain::pod).collect(Collectors.toSet());
+    Set<PodState> drainingNow = plan.drainedNow();
     List<PodState> active = plan.promoted ? obs.previewPods() : obs.activePods();
     active.stream()
         .filter(p -> !drainingNow.contains(p) && !Names.ROLE_ACTIVE.equals(p.role()))
@@ -278,7 +278,7 @@ public final class RolloutPlanner {
     Instant now = in.now();
     boolean rollingOut = obs.rollingOut() && !plan.promoted && !in.aborted();
 
-    Set<PodState> drainingNow = plan.drains.stream().map(Plan.Drain::pod).collect(Collectors.toSet());
+    Set<PodState> drainingNow = plan.drainedNow();
     long activeReady = (plan.promoted ? obs.previewPods() : obs.activePods()).stream()
         .filter(p -> !drainingNow.contains(p) && p.ready()).count();
     boolean drainsLeft = !obs.drainingPods().isEmpty() || !obs.terminatingPods().isEmpty()
@@ -310,9 +310,7 @@ public final class RolloutPlanner {
     }
 
     long previewReady = obs.previewPods().stream().filter(PodState::ready).count();
-    Set<PodState> drainingAll = new java.util.HashSet<>(drainingNow);
-    drainingAll.addAll(obs.drainingPods());
-    drainingAll.addAll(obs.terminatingPods());
+    Set<PodState> drainingAll = plan.drainingAfter(obs);
     int drainingCount = drainingAll.size();
     int calls = drainingAll.stream()
         .map(p -> in.readings().get(p.name()))

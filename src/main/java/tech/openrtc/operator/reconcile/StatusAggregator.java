@@ -5,7 +5,6 @@ import tech.openrtc.operator.api.Times;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -49,14 +48,12 @@ public final class StatusAggregator {
     s.setRolloutStartedAt(Times.format(plan.rolloutStartedAt()));
     s.setStableRevision(plan.phase() == Phase.Healthy ? plan.activeRevision() : previous.getStableRevision());
 
-    Set<PodState> newlyDraining = plan.drains().stream().map(Plan.Drain::pod).collect(Collectors.toSet());
+    Set<PodState> newlyDraining = plan.drainedNow();
     List<PodState> active = new ArrayList<>(plan.promoted() ? obs.previewPods() : obs.activePods());
     active.removeIf(newlyDraining::contains);
     List<PodState> preview = new ArrayList<>(plan.promoted() ? List.of() : obs.previewPods());
     preview.removeIf(newlyDraining::contains);
-    Set<PodState> draining = new LinkedHashSet<>(obs.drainingPods());
-    draining.addAll(obs.terminatingPods());
-    draining.addAll(newlyDraining);
+    Set<PodState> draining = plan.drainingAfter(obs);
 
     int activeReady = (int) active.stream().filter(PodState::ready).count();
     s.setReplicas(active.size());
