@@ -21,12 +21,15 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.audit.Recorder;
+import tech.openrtc.operator.disruption.NodeAccess;
+import tech.openrtc.operator.disruption.NodeDisruption;
 import tech.openrtc.operator.drain.InFlightProber;
 import tech.openrtc.operator.drain.LiveKitCounter;
 import tech.openrtc.operator.drain.LiveKitWebhooks;
@@ -128,6 +131,14 @@ public final class AgentOperator implements AutoCloseable {
   /** @param keyPublishDelay how long a new signing key is published before it signs */
   public static AgentOperator start(KubernetesClient client, Set<String> namespaces, int httpPort,
       String operatorNamespace, boolean rotateSigningKey, LeaderElection leaderElection, Duration keyPublishDelay) {
+    return start(client, namespaces, httpPort, operatorNamespace, rotateSigningKey, leaderElection, keyPublishDelay,
+        List.of());
+  }
+
+  /** @param disruptionTaints taint keys that mark a node being taken away, beyond the known ones */
+  public static AgentOperator start(KubernetesClient client, Set<String> namespaces, int httpPort,
+      String operatorNamespace, boolean rotateSigningKey, LeaderElection leaderElection, Duration keyPublishDelay,
+      List<String> disruptionTaints) {
     SigningKeyStore signingKeys = new SigningKeyStore(client, operatorNamespace).publishDelay(keyPublishDelay);
     signingKeys.sync(rotateSigningKey, Instant.now());
     InFlightProber prober = new InFlightProber();
@@ -143,8 +154,9 @@ public final class AgentOperator implements AutoCloseable {
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withStopOnInformerErrorDuringStartup(true)
         .withLeaderElectionConfiguration(leadership.josdkConfiguration()));
+    NodeDisruption nodes = NodeAccess.canWatchNodes(client) ? new NodeDisruption(disruptionTaints) : null;
     var reconciler = new AgentDeploymentReconciler(client, prober, new Recorder(client), signingKeys, Clock.systemUTC(),
-        metrics);
+        metrics, nodes);
     registerProcessMetrics(metrics, reconciler);
     operator.register(reconciler, o -> {
       if (namespaces.isEmpty()) {

@@ -42,6 +42,7 @@ public class AgentDeploymentSpec extends Tolerant {
   private DrainSpec drain;
   private LiveKitSpec livekit;
   private CredentialsSpec credentials;
+  private DisruptionSpec disruption;
 
   @Min(0)
   @Default("10")
@@ -66,6 +67,8 @@ public class AgentDeploymentSpec extends Tolerant {
   public void setLivekit(LiveKitSpec livekit) { this.livekit = livekit; }
   public CredentialsSpec getCredentials() { return credentials; }
   public void setCredentials(CredentialsSpec credentials) { this.credentials = credentials; }
+  public DisruptionSpec getDisruption() { return disruption; }
+  public void setDisruption(DisruptionSpec disruption) { this.disruption = disruption; }
   public Integer getRevisionHistoryLimit() { return revisionHistoryLimit; }
   public void setRevisionHistoryLimit(Integer revisionHistoryLimit) { this.revisionHistoryLimit = revisionHistoryLimit; }
   public Boolean getPaused() { return paused; }

@@ -18,6 +18,12 @@ public class DrainSpec extends Tolerant {
   @JsonPropertyDescription("Seconds between in-flight readings of a draining pod.")
   private Integer pollSeconds;
 
+  @Min(0)
+  @Default("30")
+  @JsonPropertyDescription("Seconds between in-flight readings of pods that are not draining (http source), so"
+      + " status and lost-call counting know the calls on every version. 0: never.")
+  private Integer activePollSeconds;
+
   @Min(1)
   @Default("3600")
   @JsonPropertyDescription("Seconds a pod may drain before onTimeout applies.")
@@ -32,6 +38,8 @@ public class DrainSpec extends Tolerant {
   public void setInFlight(InFlightSpec inFlight) { this.inFlight = inFlight; }
   public Integer getPollSeconds() { return pollSeconds; }
   public void setPollSeconds(Integer pollSeconds) { this.pollSeconds = pollSeconds; }
+  public Integer getActivePollSeconds() { return activePollSeconds; }
+  public void setActivePollSeconds(Integer activePollSeconds) { this.activePollSeconds = activePollSeconds; }
   public Integer getTimeoutSeconds() { return timeoutSeconds; }
   public void setTimeoutSeconds(Integer timeoutSeconds) { this.timeoutSeconds = timeoutSeconds; }
   public OnTimeout getOnTimeout() { return onTimeout; }

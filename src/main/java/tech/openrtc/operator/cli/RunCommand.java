@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tech.openrtc.operator.AgentOperator;
+import tech.openrtc.operator.membership.SigningKeySet;
 import tech.openrtc.operator.LeaderElection;
 
 /** Runs the operator against the current kubeconfig or in-cluster config until stopped. */
@@ -50,6 +51,12 @@ public class RunCommand implements Callable<Integer> {
           + " in the operator namespace reconciles, the others stand by. Identity: HOSTNAME, else a random id.")
   boolean leaderElection;
 
+  @Option(names = "--disruption-taint", paramLabel = "KEY",
+      description = "A NoSchedule or NoExecute taint with this key marks a node being taken away: its workers are"
+          + " replaced, then drained (repeatable). Known without it: node.kubernetes.io/unschedulable (cordon),"
+          + " karpenter.sh/disrupted, ToBeDeletedByClusterAutoscaler.")
+  List<String> disruptionTaints = List.of();
+
   @Override
   public Integer call() throws Exception {
     if (logFormat == Logs.Format.json) {
@@ -71,7 +78,8 @@ public class RunCommand implements Callable<Integer> {
     if (election != null) {
       LOG.info("leader election: Lease {}/{}, identity {}", ownNamespace, election.leaseName(), election.identity());
     }
-    AgentOperator operator = AgentOperator.start(client, watched, httpPort, ownNamespace, rotateSigningKey, election);
+    AgentOperator operator = AgentOperator.start(client, watched, httpPort, ownNamespace, rotateSigningKey, election,
+        SigningKeySet.PUBLISH_DELAY, disruptionTaints);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping");
       operator.close();

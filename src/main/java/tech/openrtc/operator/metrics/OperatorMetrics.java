@@ -35,6 +35,8 @@ public final class OperatorMetrics {
   static final String DRAIN_DURATION = "openrtc.drain.duration";
   static final String PODS_DRAINED = "openrtc.pods.drained";
   static final String CALLS_CUT = "openrtc.calls.cut";
+  public static final String CUT_AT_DEADLINE = "drain_deadline";
+  public static final String CUT_POD_LOST = "pod_lost";
   /** The meters tagged with one deployment's namespace and name. */
   private static final Set<String> PER_DEPLOYMENT =
       Set.of(REPLICAS, IN_FLIGHT, ROLLOUT_DURATION, DRAIN_DURATION, PODS_DRAINED, CALLS_CUT);
@@ -83,7 +85,8 @@ public final class OperatorMetrics {
     }
     removeRows(r -> r.namespace().equals(namespace) && r.name().equals(name) && !seen.contains(r));
     // Present at 0 from the start, so an alert on its increase sees the first cut call.
-    callsCutCounter(namespace, name);
+    callsCutCounter(namespace, name, CUT_AT_DEADLINE);
+    callsCutCounter(namespace, name, CUT_POD_LOST);
   }
 
   /** Removes every meter of one deployment: gauges, counters and timers. */
@@ -125,13 +128,19 @@ public final class OperatorMetrics {
     }
   }
 
-  public void callsCut(String namespace, String name, int calls) {
-    callsCutCounter(namespace, name).increment(calls);
+  /**
+   * Calls cut, by why: {@value #CUT_AT_DEADLINE} (a drain ran out of time) or {@value #CUT_POD_LOST}
+   * (a pod went or failed with calls, without the operator draining it: a forced delete, a lost
+   * node, a crash).
+   */
+  public void callsCut(String namespace, String name, String reason, int calls) {
+    callsCutCounter(namespace, name, reason).increment(calls);
   }
 
-  private Counter callsCutCounter(String namespace, String name) {
-    return Counter.builder(CALLS_CUT).description("Calls in flight on pods deleted at their drain deadline")
-        .tags("namespace", namespace, "name", name).register(registry);
+  private Counter callsCutCounter(String namespace, String name, String reason) {
+    return Counter.builder(CALLS_CUT).description("Calls cut: in flight on a pod deleted at its drain deadline,"
+            + " or on a pod that went without being drained")
+        .tags("namespace", namespace, "name", name, "reason", reason).register(registry);
   }
 
   private void set(Map<Row, AtomicInteger> rows, String meter, String description, Row row, Integer value) {

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import tech.openrtc.operator.api.AgentDeployment;
-import tech.openrtc.operator.api.DrainTrigger;
 import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.membership.CredentialManager;
 import tech.openrtc.operator.membership.Membership;
@@ -50,8 +49,7 @@ public final class PodFactory {
    * A worker pod of revision {@code rt}, labelled with its {@code role} ({@link Names#ROLE_ACTIVE}
    * for the active revision, {@link Names#ROLE_PREVIEW} for a rollout's new one).
    */
-  public static Pod build(AgentDeployment owner, RevisionTemplate rt, String role, DrainTrigger trigger,
-      int drainTimeoutSeconds) {
+  public static Pod build(AgentDeployment owner, RevisionTemplate rt, String role, int drainTimeoutSeconds) {
     String name = owner.getMetadata().getName();
     PodTemplateSpec template = Serialization.clone(rt.template());
     var meta = Optional.ofNullable(template.getMetadata()).orElseGet(io.fabric8.kubernetes.api.model.ObjectMeta::new);
@@ -84,11 +82,10 @@ public final class PodFactory {
         .build());
     PodSpec spec = template.getSpec();
     inject(spec, rt, name);
-    if (trigger == DrainTrigger.Signal) {
-      // Any SIGTERM, ours or a node drain's, must give the worker the whole drain timeout.
-      long grace = Optional.ofNullable(spec.getTerminationGracePeriodSeconds()).orElse(30L);
-      spec.setTerminationGracePeriodSeconds(Math.max(grace, drainTimeoutSeconds));
-    }
+    // Whatever the trigger, any delete that reaches the worker (ours, an eviction, a forced node
+    // drain, a NoExecute taint) is a SIGTERM drain bounded by the same deadline as ours.
+    long grace = Optional.ofNullable(spec.getTerminationGracePeriodSeconds()).orElse(30L);
+    spec.setTerminationGracePeriodSeconds(Math.max(grace, drainTimeoutSeconds));
     pod.setSpec(spec);
     return pod;
   }

@@ -33,7 +33,9 @@ public record PodState(
     String controllerUid,
     String resourceVersion,
     String role,
-    Instant promotedAt) {
+    Instant promotedAt,
+    String node,
+    Instant killAt) {
 
   public static PodState of(Pod pod) {
     var meta = pod.getMetadata();
@@ -58,19 +60,32 @@ public record PodState(
         time(annotations.get(Names.ANNOTATION_DRAIN_STARTED_AT)),
         time(annotations.get(Names.ANNOTATION_DRAIN_DEADLINE)),
         meta.getDeletionTimestamp() != null,
-        time(meta.getDeletionTimestamp()),
+        deleteRequestedAt(meta),
         annotations.get(Names.ANNOTATION_IN_FLIGHT),
         meta.getOwnerReferences() == null ? null : meta.getOwnerReferences().stream()
             .filter(o -> Boolean.TRUE.equals(o.getController())).map(o -> o.getUid()).findFirst().orElse(null),
         meta.getResourceVersion(),
         labels.get(Names.LABEL_ROLE),
-        time(annotations.get(Names.ANNOTATION_PROMOTED_AT)));
+        time(annotations.get(Names.ANNOTATION_PROMOTED_AT)),
+        pod.getSpec() == null ? null : pod.getSpec().getNodeName(),
+        time(meta.getDeletionTimestamp()));
+  }
+
+  /**
+   * When the delete was asked for. The API server sets deletionTimestamp to that time plus the
+   * grace period (the time the kubelet will kill the worker) and keeps the grace period beside it.
+   */
+  private static Instant deleteRequestedAt(io.fabric8.kubernetes.api.model.ObjectMeta meta) {
+    Instant killAt = time(meta.getDeletionTimestamp());
+    Long grace = meta.getDeletionGracePeriodSeconds();
+    return killAt == null || grace == null ? killAt : killAt.minusSeconds(grace);
   }
 
   /** As seen once a delete of ours, not yet in the cache, has reached the API server. */
   public PodState deletedAt(Instant at) {
     return new PodState(name, uid, revision, version, createdAt, podIp, phase, ready, readySince, drainAnnotated,
-        drainLabeled, drainStartedAt, drainDeadline, true, at, inFlightAnnotation, controllerUid, resourceVersion, role, promotedAt);
+        drainLabeled, drainStartedAt, drainDeadline, true, at, inFlightAnnotation, controllerUid, resourceVersion, role, promotedAt,
+        node, killAt);
   }
 
   /**

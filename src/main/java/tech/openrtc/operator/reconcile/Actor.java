@@ -15,6 +15,7 @@ import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.audit.Recorder;
+import tech.openrtc.operator.disruption.BudgetWriter;
 import tech.openrtc.operator.drain.LiveKitWebhooks;
 import tech.openrtc.operator.history.HistoryKeeper;
 import tech.openrtc.operator.history.RevisionHistory;
@@ -50,6 +51,7 @@ final class Actor {
   private final CredentialManager credentials;
   private final SigningKeyStore signingKeys;
   private final PodActions pods;
+  private final BudgetWriter budgets;
   private final Recorder recorder;
   private final OperatorMetrics metrics;
   private final LiveKitWebhooks webhooks;
@@ -62,6 +64,7 @@ final class Actor {
     this.credentials = new CredentialManager(client);
     this.signingKeys = signingKeys;
     this.pods = new PodActions(client);
+    this.budgets = new BudgetWriter(client);
     this.recorder = recorder;
     this.metrics = metrics;
     this.webhooks = webhooks;
@@ -97,6 +100,11 @@ final class Actor {
       if (renewal.isPresent()) {
         requeue = Decider.earlier(requeue, Duration.between(s.now(), renewal.get()).plusSeconds(1));
       }
+    }
+    if (d.budget() != null && d.budget().delete() != null) {
+      budgets.delete(d.budget().delete());
+    } else if (d.budget() != null) {
+      budgets.write(d.budget().write(), s.budget() != null);
     }
     if (d.plan() != null) {
       webhooks.update(new LiveKitWebhooks.Subscription(s.namespace(), s.name(), s.liveKit().credentials(),
@@ -135,10 +143,14 @@ final class Actor {
       if (memory.deletedNow(delete.pod().name(), s.now())) {
         pods.delete(ns, delete.pod(), delete.gracePeriodSeconds());
       }
+      if (delete.reason() != Plan.DeleteReason.SIGNAL) {
+        // Read 0, exited, or counted at its deadline. A Signal delete is counted when the pod goes.
+        memory.accounted(delete.pod().name());
+      }
     }
     for (Decision.Creation creation : d.creates()) {
       for (int i = 0; i < creation.count(); i++) {
-        Pod pod = PodFactory.build(s.resource(), creation.template(), creation.role(), s.spec().trigger(),
+        Pod pod = PodFactory.build(s.resource(), creation.template(), creation.role(),
             s.spec().timeoutSeconds());
         try {
           Pod created = pods.create(pod);
@@ -199,8 +211,11 @@ final class Actor {
     for (Decision.Drained drained : m.drained()) {
       metrics.podDrained(s.namespace(), s.name(), drained.reason(), drained.took());
       if (drained.callsCut() > 0) {
-        metrics.callsCut(s.namespace(), s.name(), drained.callsCut());
+        metrics.callsCut(s.namespace(), s.name(), OperatorMetrics.CUT_AT_DEADLINE, drained.callsCut());
       }
+    }
+    for (LostCalls.LostPod lost : m.lost()) {
+      metrics.callsCut(s.namespace(), s.name(), lost.reason(), lost.calls());
     }
   }
 

@@ -2,9 +2,11 @@ package tech.openrtc.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -24,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -32,6 +35,7 @@ import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.audit.Recorder;
+import tech.openrtc.operator.disruption.NodeDisruption;
 import tech.openrtc.operator.drain.InFlightProber;
 import tech.openrtc.operator.drain.LiveKitWebhooks;
 import tech.openrtc.operator.membership.SigningKeyStore;
@@ -69,9 +73,21 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
   /** Reconciles of every deployment, asked for when the signing keys change. */
   private final SimpleInboundEventSource<AgentDeployment> keyEvents = new SimpleInboundEventSource<>("signing-keys");
   private volatile InformerEventSource<Pod, AgentDeployment> podCache;
+  private volatile InformerEventSource<Node, AgentDeployment> nodeCache;
+  /** How a node being taken away is told; null: evacuation is off (no access to Nodes). */
+  private final NodeDisruption nodeDisruption;
+  private final PodDepartures departures;
 
   public AgentDeploymentReconciler(KubernetesClient client, InFlightProber prober, Recorder recorder,
       SigningKeyStore signingKeys, Clock clock, OperatorMetrics metrics) {
+    this(client, prober, recorder, signingKeys, clock, metrics, NodeDisruption.defaults());
+  }
+
+  /** @param nodeDisruption null when the operator may not watch Nodes: evacuation is off */
+  public AgentDeploymentReconciler(KubernetesClient client, InFlightProber prober, Recorder recorder,
+      SigningKeyStore signingKeys, Clock clock, OperatorMetrics metrics, NodeDisruption nodeDisruption) {
+    this.nodeDisruption = nodeDisruption;
+    this.departures = new PodDepartures(clock);
     this.prober = prober;
     this.recorder = recorder;
     this.clock = clock;
@@ -82,7 +98,7 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
           webhookEvents.propagateEvent(new ResourceID(s.name(), s.namespace()));
         },
         this::auditHandledCall);
-    this.observer = new Observer(prober, new LiveKitSecrets(client));
+    this.observer = new Observer(prober, new LiveKitSecrets(client), this::disruptedNodes, departures);
     this.actor = new Actor(client, new StatusWriter(client, clock), signingKeys, recorder, metrics, webhooks);
     this.memories = new DeploymentMemories((namespace, name) -> {
       metrics.forget(namespace, name);
@@ -129,26 +145,82 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
     // Everything the operator owns maps to its AgentDeployment by label, not owner reference: a
     // pod someone recreated from an old manifest is still ours to drain, and a deleted credential
     // or membership ConfigMap brings a reconcile that restores it.
-    InformerEventSource<Pod, AgentDeployment> pods = labelled(Pod.class, "pods", context);
+    InformerEventSource<Pod, AgentDeployment> pods = new InformerEventSource<>(
+        labelledConfiguration(Pod.class, "pods"), context) {
+      @Override
+      public void onDelete(Pod pod, boolean finalStateUnknown) {
+        // Before the pass this delete starts: how the pod went tells whether its calls were cut.
+        departures.gone(pod);
+        super.onDelete(pod, finalStateUnknown);
+      }
+    };
     podCache = pods;
-    return List.of(
+    List<EventSource<?, AgentDeployment>> sources = new java.util.ArrayList<>(List.of(
         pods,
         labelled(ControllerRevision.class, "controllerrevisions", context),
         labelled(Secret.class, "secrets", context),
         labelled(ConfigMap.class, "configmaps", context),
+        labelled(PodDisruptionBudget.class, "poddisruptionbudgets", context),
         webhookEvents,
-        keyEvents);
+        keyEvents));
+    if (nodeDisruption != null) {
+      nodeCache = nodes(context);
+      sources.add(nodeCache);
+    }
+    return sources;
+  }
+
+  /**
+   * One shared informer on Nodes. A node that starts or stops being taken away brings a pass of
+   * every deployment with a pod on it (found in the pod cache); other node updates (status
+   * heartbeats) bring nothing.
+   */
+  private InformerEventSource<Node, AgentDeployment> nodes(EventSourceContext<AgentDeployment> context) {
+    return new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Node.class, AgentDeployment.class)
+            .withName("nodes")
+            .withSecondaryToPrimaryMapper(this::deploymentsOn)
+            .withOnUpdateFilter((now, before) -> !nodeDisruption.why(now).equals(nodeDisruption.why(before)))
+            .build(),
+        context);
+  }
+
+  private Set<ResourceID> deploymentsOn(Node node) {
+    InformerEventSource<Pod, AgentDeployment> pods = podCache;
+    if (pods == null) {
+      return Set.of();
+    }
+    String name = node.getMetadata().getName();
+    return pods.list(p -> p.getSpec() != null && name.equals(p.getSpec().getNodeName()))
+        .flatMap(p -> byDeploymentLabel(p).stream())
+        .collect(Collectors.toSet());
+  }
+
+  /** The given nodes that are being taken away, with why; none while evacuation is off. */
+  private Map<String, String> disruptedNodes(Set<String> names) {
+    InformerEventSource<Node, AgentDeployment> cache = nodeCache;
+    if (cache == null || names.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> disrupted = new java.util.TreeMap<>();
+    for (String name : names) {
+      cache.get(new ResourceID(name)).flatMap(nodeDisruption::why).ifPresent(why -> disrupted.put(name, why));
+    }
+    return disrupted;
   }
 
   private static <R extends HasMetadata> InformerEventSource<R, AgentDeployment> labelled(
       Class<R> kind, String name, EventSourceContext<AgentDeployment> context) {
-    return new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(kind, AgentDeployment.class)
-            .withName(name)
-            .withLabelSelector(Names.LABEL_DEPLOYMENT)
-            .withSecondaryToPrimaryMapper(AgentDeploymentReconciler::byDeploymentLabel)
-            .build(),
-        context);
+    return new InformerEventSource<>(labelledConfiguration(kind, name), context);
+  }
+
+  private static <R extends HasMetadata> InformerEventSourceConfiguration<R> labelledConfiguration(
+      Class<R> kind, String name) {
+    return InformerEventSourceConfiguration.from(kind, AgentDeployment.class)
+        .withName(name)
+        .withLabelSelector(Names.LABEL_DEPLOYMENT)
+        .withSecondaryToPrimaryMapper(AgentDeploymentReconciler::byDeploymentLabel)
+        .build();
   }
 
   private static Set<ResourceID> byDeploymentLabel(HasMetadata r) {

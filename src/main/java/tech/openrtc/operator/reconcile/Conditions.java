@@ -21,6 +21,7 @@ public final class Conditions {
   public static final String REPLICA_FAILURE = "ReplicaFailure";
   public static final String LIVEKIT_UNAVAILABLE = "LiveKitUnavailable";
   public static final String SOURCES_DISAGREE = "InFlightSourcesDisagree";
+  public static final String EVACUATING = "Evacuating";
 
   private final List<Condition> previous;
   private final Long generation;

@@ -1,6 +1,7 @@
 package tech.openrtc.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,6 +22,7 @@ import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.api.Times;
 import tech.openrtc.operator.audit.Recorder;
+import tech.openrtc.operator.disruption.DisruptionBudget;
 import tech.openrtc.operator.history.RevisionHistory;
 import tech.openrtc.operator.membership.Membership;
 import tech.openrtc.operator.pods.PodFactory.RevisionTemplate;
@@ -63,7 +65,7 @@ public final class Decider {
     boolean aborted = s.commands().aborts(s.target());
     Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(spec, observed, previous.getTargetRevision(),
         Times.parse(previous.getRolloutStartedAt()), s.readings(), s.lastKnownInFlight(), s.activeTemplate().isPresent(),
-        s.commands().promote(), aborted, s.now(), s.deleting()));
+        s.commands().promote(), aborted, s.now(), s.deleting(), s.disruptedNodes()));
 
     Optional<SpecRewrite> autoRollback = autoRollback(s, plan);
     if (autoRollback.isPresent()) {
@@ -73,7 +75,8 @@ public final class Decider {
     String activeVersion = activeVersion(s, plan.activeRevision());
     AgentDeploymentStatus status = StatusAggregator.withLiveKit(
         StatusAggregator.status(s.resource(), spec, s.target(), activeVersion, observed, plan, s.readings(),
-            replicaFailure(observed, s.createFailure()), s.now()),
+            replicaFailure(observed, s.createFailure()), s.lastKnownInFlight(),
+            s.lostPods().stream().mapToInt(LostCalls.LostPod::calls).sum(), s.now()),
         s.resource(), spec, s.liveKitSecret(), s.liveKit(), s.disagreements(), s.now());
 
     boolean newTarget = !s.target().equals(previous.getTargetRevision());
@@ -84,6 +87,7 @@ public final class Decider {
     audits.addAll(transitions(s, previous, status, plan, activeVersion));
     audits.addAll(disagreements(s));
     audits.addAll(drains(s, plan));
+    audits.addAll(lost(s));
     List<Drained> drained = new ArrayList<>();
     List<Plan.Delete> deletes = distinctDeletes(plan);
     deletes.forEach(d -> audits.addAll(deleted(s, d, drained)));
@@ -97,6 +101,9 @@ public final class Decider {
     }
 
     Duration requeue = plan.requeueAfter();
+    if (s.nextActiveRead() != null) {
+      requeue = earlier(requeue, Duration.between(s.now(), s.nextActiveRead()).plusMillis(10));
+    }
     if (s.liveKitConfigured() && !s.liveKit().available()) {
       // Secrets are not watched (that would cache every Secret in the cluster): look again soon.
       requeue = earlier(requeue, LIVEKIT_SECRET_RETRY);
@@ -113,10 +120,11 @@ public final class Decider {
         s.deleting() ? null : membership(s, plan, activeVersion),
         s.deleting() ? null : liveRevisions(s, plan, activeVersion),
         spec.agentName() != null ? spec.agentName() : s.name(),
+        budget(s, status, podsLeft + plan.creates().stream().mapToInt(Plan.Create::count).sum()),
         creations(s, plan),
         plan,
         audits,
-        new MetricChanges(status.getVersions(), rolloutTook, drained),
+        new MetricChanges(status.getVersions(), rolloutTook, drained, s.lostPods()),
         awaitedPods(observed, plan),
         requeue,
         podsLeft);
@@ -239,8 +247,42 @@ public final class Decider {
       } else {
         audits.add(new AuditRecord(Recorder.DRAIN_STARTED, podTarget(s, pod), "ok", pod.version(), pod.revision(),
             false, "Draining pod " + pod.name() + " (" + drain.reason() + ", trigger " + s.spec().trigger() + ")",
-            Recorder.extra("pod", pod.name(), "reason", drain.reason())));
+            pod.node() != null && s.disruptedNodes().containsKey(pod.node())
+                ? Recorder.extra("pod", pod.name(), "reason", drain.reason(), "node", pod.node())
+                : Recorder.extra("pod", pod.name(), "reason", drain.reason())));
       }
+    }
+    return audits;
+  }
+
+  /**
+   * The PodDisruptionBudget: an integer minAvailable at least the pods there will be (see
+   * {@link DisruptionBudget}), or none with {@code spec.disruption.budget: false}. A budget of the
+   * same name not controlled by this deployment is the user's: left alone. While the deployment is
+   * deleted the budget stays as it is, guarding the pods that drain.
+   */
+  private static Decision.BudgetChange budget(Snapshot s, AgentDeploymentStatus status, int podsAfter) {
+    PodDisruptionBudget current = s.budget();
+    if (s.deleting() || (current != null && !DisruptionBudget.owns(current, s.uid()))) {
+      return null;
+    }
+    if (!s.spec().disruptionBudget()) {
+      return current == null ? null : new Decision.BudgetChange(null, current);
+    }
+    int min = DisruptionBudget.minAvailable(DisruptionBudget.storedMinAvailable(current), podsAfter,
+        status.getPhase() == Phase.Healthy);
+    return current != null && DisruptionBudget.upToDate(current, min) ? null
+        : new Decision.BudgetChange(DisruptionBudget.build(s.resource(), min), null);
+  }
+
+  /** A Warning and audit record for each pod that took calls with it (counted once). */
+  private static List<AuditRecord> lost(Snapshot s) {
+    List<AuditRecord> audits = new ArrayList<>();
+    for (LostCalls.LostPod lost : s.lostPods()) {
+      audits.add(new AuditRecord(Recorder.CALLS_CUT, s.namespace() + "/" + lost.pod(), "lost", lost.version(),
+          lost.revision(), true, "Pod " + lost.pod() + " went with " + lost.calls() + " call(s) in flight ("
+              + lost.how() + "); it was not drained",
+          Recorder.extra("pod", lost.pod(), "callsCut", lost.calls(), "reason", lost.reason(), "how", lost.how())));
     }
     return audits;
   }

@@ -1,6 +1,7 @@
 package tech.openrtc.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -23,6 +24,8 @@ import tech.openrtc.operator.pods.PodFactory.RevisionTemplate;
  * @param membership the membership ConfigMap's content, published before credentials
  * @param credentials revision to version of every live revision, each with a signed credential
  * @param credentialAudience the {@code aud} of those credentials
+ * @param budget the PodDisruptionBudget to write or delete, null to leave it as it is; written
+ *     before pods are created, so a higher minAvailable is in place before they can be healthy
  * @param creates pods to create, per revision template
  * @param plan the pod decisions (drains, deletes) and the phase they lead to
  * @param audits Events and audit records, written last
@@ -40,6 +43,7 @@ public record Decision(
     Membership membership,
     Map<String, String> credentials,
     String credentialAudience,
+    BudgetChange budget,
     List<Creation> creates,
     Plan plan,
     List<AuditRecord> audits,
@@ -50,6 +54,9 @@ public record Decision(
 
   /** Rolls the spec back to {@code to}; the write is conditional on the resourceVersion observed. */
   public record SpecRewrite(ControllerRevision to, String reason, List<String> removeAnnotations) {}
+
+  /** The budget to write ({@code write}), or the one to delete ({@code delete}). */
+  public record BudgetChange(PodDisruptionBudget write, PodDisruptionBudget delete) {}
 
   /** {@code count} pods of {@code template}, created with {@code role} (active or preview). */
   public record Creation(RevisionTemplate template, String role, int count) {}
@@ -62,25 +69,26 @@ public record Decision(
   public record Drained(String reason, Duration took, int callsCut) {}
 
   /** Metric changes: the per-version gauges, and what happened in this pass. */
-  public record MetricChanges(List<VersionStatus> versions, Duration rolloutCompleted, List<Drained> drained) {
-    public static final MetricChanges NONE = new MetricChanges(null, null, List.of());
+  public record MetricChanges(List<VersionStatus> versions, Duration rolloutCompleted, List<Drained> drained,
+      List<LostCalls.LostPod> lost) {
+    public static final MetricChanges NONE = new MetricChanges(null, null, List.of(), List.of());
   }
 
   /** Nothing but a status (or nothing at all). */
   static Decision statusOnly(AgentDeploymentStatus status, List<AuditRecord> audits, Duration requeue) {
-    return new Decision(null, false, List.of(), status, List.of(), null, null, null, List.of(), null, audits,
+    return new Decision(null, false, List.of(), status, List.of(), null, null, null, null, List.of(), null, audits,
         MetricChanges.NONE, Set.of(), requeue, 0);
   }
 
   /** The spec is rolled back; the next pass sees the new spec. */
   static Decision rewrite(SpecRewrite rewrite, List<AuditRecord> audits) {
-    return new Decision(rewrite, false, List.of(), null, List.of(), null, null, null, List.of(), null, audits,
+    return new Decision(rewrite, false, List.of(), null, List.of(), null, null, null, null, List.of(), null, audits,
         MetricChanges.NONE, Set.of(), null, 0);
   }
 
   /** A command that cannot be carried out: it is removed, and said why. */
   static Decision rejectCommand(String annotation, List<AuditRecord> audits) {
-    return new Decision(null, false, List.of(), null, List.of(annotation), null, null, null, List.of(), null, audits,
+    return new Decision(null, false, List.of(), null, List.of(annotation), null, null, null, null, List.of(), null, audits,
         MetricChanges.NONE, Set.of(), null, 0);
   }
 }

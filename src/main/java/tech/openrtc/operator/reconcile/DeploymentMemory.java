@@ -3,6 +3,7 @@ package tech.openrtc.operator.reconcile;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,6 +26,10 @@ public final class DeploymentMemory {
   private final Map<String, Instant> deletedPods = new HashMap<>();
   /** The last known count of each pod, for calls cut at a deadline or when a pod is lost. */
   private final Map<String, Integer> lastKnownInFlight = new HashMap<>();
+  /** Pods whose calls are accounted for: deleted by us at 0 or at a deadline, or counted as cut. */
+  private final Set<String> accounted = new HashSet<>();
+  /** When the pods that are not draining are read next (drain.activePollSeconds). */
+  Instant nextActiveRead;
   /** Since when each pod's two in-flight sources have disagreed (crossCheck). */
   final SourceDisagreements disagreements = new SourceDisagreements();
   /** Why the last pod create failed, until one succeeds. */
@@ -58,6 +63,24 @@ public final class DeploymentMemory {
     deletedPods.entrySet().removeIf(e -> !cachedPods.contains(e.getKey()) || terminating.contains(e.getKey())
         || e.getValue().plus(DELETE_MEMORY).isBefore(now));
     return Map.copyOf(deletedPods);
+  }
+
+  /** A pod whose calls need no counting when it goes: deleted by us at 0, at a deadline, or exited. */
+  void accounted(String pod) {
+    accounted.add(pod);
+  }
+
+  /**
+   * The pods that took calls with them since the last pass (see {@link LostCalls}); each is counted
+   * once. Call before {@link #lastKnown}, which forgets the pods that are gone.
+   */
+  List<LostCalls.LostPod> lost(List<PodDepartures.Departure> departed, List<tech.openrtc.operator.pods.PodState> pods) {
+    List<LostCalls.LostPod> lost = LostCalls.detect(departed, pods, lastKnownInFlight, accounted);
+    lost.forEach(l -> accounted.add(l.pod()));
+    Set<String> present = new HashSet<>();
+    pods.forEach(p -> present.add(p.name()));
+    accounted.retainAll(present);
+    return lost;
   }
 
   /** Folds in this pass's readings; pods that are gone are forgotten. */

@@ -26,9 +26,11 @@ public record EffectiveSpec(
     String httpPath,
     String httpField,
     int pollSeconds,
+    int activePollSeconds,
     int timeoutSeconds,
     OnTimeout onTimeout,
     int credentialTtlSeconds,
+    boolean disruptionBudget,
     int revisionHistoryLimit,
     boolean paused) {
 

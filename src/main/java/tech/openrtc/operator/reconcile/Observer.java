@@ -3,6 +3,7 @@ package tech.openrtc.operator.reconcile;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -36,12 +37,21 @@ final class Observer {
 
   private static final Logger LOG = LoggerFactory.getLogger(Observer.class);
 
+  /** Which of the given nodes are being taken away, with why; empty when evacuation is off. */
+  interface NodeView {
+    Map<String, String> disrupted(Set<String> nodes);
+  }
+
   private final InFlightProber prober;
   private final LiveKitSecrets liveKitSecrets;
+  private final NodeView nodes;
+  private final PodDepartures departures;
 
-  Observer(InFlightProber prober, LiveKitSecrets liveKitSecrets) {
+  Observer(InFlightProber prober, LiveKitSecrets liveKitSecrets, NodeView nodes, PodDepartures departures) {
     this.prober = prober;
     this.liveKitSecrets = liveKitSecrets;
+    this.nodes = nodes;
+    this.departures = departures;
   }
 
   Snapshot observe(AgentDeployment resource, Context<AgentDeployment> context, DeploymentMemory memory,
@@ -55,7 +65,7 @@ final class Observer {
       return new Snapshot(resource, previous, deleting, commands, errors, null, unknown, memory.unknownFieldsWarned, null,
           LiveKitAccess.none(),
           null, null, Optional.empty(), List.of(), null, revisions, List.of(), null, Map.of(), Map.of(), List.of(),
-          memory.createFailure, memory.rollbackReason, now);
+          memory.createFailure, memory.rollbackReason, Map.of(), List.of(), null, null, now);
     }
     EffectiveSpec spec = SpecValidator.effective(resource.getSpec());
     String liveKitSecret = resource.getSpec().getLivekit() == null ? null
@@ -64,8 +74,20 @@ final class Observer {
 
     List<PodState> pods = pods(resource, context, memory, now);
     Observation observed = Observation.of(target, previous.getActiveRevision(), pods);
+    Map<String, String> disrupted = nodes.disrupted(pods.stream().map(PodState::node).filter(Objects::nonNull)
+        .collect(Collectors.toSet()));
+    List<LostCalls.LostPod> lost = memory.lost(
+        departures.take(resource.getMetadata().getNamespace(), resource.getMetadata().getName(), now), pods);
     LiveKitAccess liveKit = liveKit(resource, memory);
-    Map<String, InFlight> readings = prober.probe(observed.toProbe(spec.replicas()), spec.probe(), liveKit);
+    Set<PodState> toProbe = new java.util.LinkedHashSet<>(observed.toProbe(spec.replicas()));
+    if (activeReadDue(resource, spec, memory, now)) {
+      toProbe.addAll(observed.activePods());
+      toProbe.addAll(observed.previewPods());
+      toProbe.addAll(observed.supersededPods());
+    }
+    // On a node being taken away the least busy go first: their counts are needed now.
+    observed.activePods().stream().filter(p -> disrupted.containsKey(p.node())).forEach(toProbe::add);
+    Map<String, InFlight> readings = prober.probe(toProbe, spec.probe(), liveKit);
     List<SourceDisagreements.Lasting> disagreements = spec.inFlightSource() == InFlightSource.HTTP_AND_LIVEKIT
         ? memory.disagreements.observe(readings, now, spec.poll().multipliedBy(2))
         : List.of();
@@ -80,10 +102,32 @@ final class Observer {
     ConfigMap membership = context.getSecondaryResources(ConfigMap.class).stream()
         .filter(cm -> cm.getMetadata().getName().equals(membershipName)).findFirst().orElse(null);
     List<Secret> credentials = List.copyOf(context.getSecondaryResources(Secret.class));
+    PodDisruptionBudget budget = context.getSecondaryResources(PodDisruptionBudget.class).stream()
+        .filter(b -> b.getMetadata().getName().equals(resource.getMetadata().getName())).findFirst().orElse(null);
     return new Snapshot(resource, previous, deleting, commands, errors, spec, unknown, memory.unknownFieldsWarned,
         liveKitSecret, liveKit, target,
         targetTemplate, activeTemplate, pods, observed, revisions, credentials, membership, readings, lastKnown,
-        disagreements, memory.createFailure, memory.rollbackReason, now);
+        disagreements, memory.createFailure, memory.rollbackReason, disrupted, lost, budget,
+        spec.activePollSeconds() > 0 ? memory.nextActiveRead : null, now);
+  }
+
+  /**
+   * Whether the pods that are not draining are read in this pass: every drain.activePollSeconds,
+   * in the deployment's own slot of that period ({@link ActiveReads}); the first pass only sets
+   * the slot.
+   */
+  private static boolean activeReadDue(AgentDeployment resource, EffectiveSpec spec, DeploymentMemory memory,
+      Instant now) {
+    if (spec.activePollSeconds() <= 0) {
+      memory.nextActiveRead = null;
+      return false;
+    }
+    boolean due = memory.nextActiveRead != null && !now.isBefore(memory.nextActiveRead);
+    if (due || memory.nextActiveRead == null) {
+      memory.nextActiveRead = ActiveReads.next(resource.getMetadata().getUid(), now,
+          java.time.Duration.ofSeconds(spec.activePollSeconds()));
+    }
+    return due;
   }
 
   /**

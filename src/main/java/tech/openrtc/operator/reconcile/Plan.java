@@ -41,6 +41,8 @@ public final class Plan {
   final List<PodState> stalled = new ArrayList<>();
   final List<PodState> promotes = new ArrayList<>();
   final List<PodState> handingOver = new ArrayList<>();
+  final List<PodState> evacuating = new ArrayList<>();
+  final java.util.SortedMap<String, String> evacuatingNodes = new java.util.TreeMap<>();
   Phase phase;
   String message;
   Duration requeueAfter;
@@ -59,6 +61,10 @@ public final class Plan {
   public List<PodState> promotes() { return promotes; }
   /** Pods of an older revision that keep serving until the active ones have seen their role. */
   public List<PodState> handingOver() { return handingOver; }
+  /** Active pods on a node being taken away, serving until their replacement is ready. */
+  public List<PodState> evacuating() { return evacuating; }
+  /** Nodes being taken away that hold pods of this deployment, with why (cordoned, a taint). */
+  public java.util.SortedMap<String, String> evacuatingNodes() { return evacuatingNodes; }
   public Phase phase() { return phase; }
   public String message() { return message; }
   /** When to look again even if nothing changes; null for never. */

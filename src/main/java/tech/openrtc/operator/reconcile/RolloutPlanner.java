@@ -44,13 +44,23 @@ public final class RolloutPlanner {
       boolean promoteRequested,
       boolean aborted,
       Instant now,
-      boolean deleting) {
+      boolean deleting,
+      Map<String, String> disruptedNodes) {
 
     public Input(EffectiveSpec spec, Observation observed, String recordedTarget, Instant recordedRolloutStart,
         Map<String, InFlight> readings, Map<String, Integer> lastKnownInFlight, boolean activeTemplateKnown,
         boolean promoteRequested, boolean aborted, Instant now) {
       this(spec, observed, recordedTarget, recordedRolloutStart, readings, lastKnownInFlight, activeTemplateKnown,
-          promoteRequested, aborted, now, false);
+          promoteRequested, aborted, now, false, Map.of());
+    }
+
+    /** The pod sits on a node being taken away (cordoned, or tainted for removal). */
+    boolean leaving(PodState pod) {
+      return pod.node() != null && disruptedNodes.containsKey(pod.node());
+    }
+
+    String evacuation(PodState pod) {
+      return "evacuating node " + pod.node() + " (" + disruptedNodes.get(pod.node()) + ")";
     }
   }
 
@@ -73,15 +83,20 @@ public final class RolloutPlanner {
     obs.exitedPods().forEach(p -> plan.deletes.add(
         new Plan.Delete(p, null, DeleteReason.EXITED, 0, null)));
 
-    // The active revision: the operator is its ReplicaSet, during a rollout too (capacity).
-    List<PodState> active = obs.activePods();
+    // The active revision: the operator is its ReplicaSet, during a rollout too (capacity). Pods
+    // on a node being taken away do not count: they are replaced first, then drained (evacuate).
+    List<PodState> leaving = obs.activePods().stream().filter(in::leaving).toList();
+    List<PodState> staying = new ArrayList<>(obs.activePods());
+    staying.removeAll(leaving);
     boolean canCreateActive = !obs.rollingOut() || in.activeTemplateKnown();
-    if (active.size() < replicas && canCreateActive) {
-      plan.creates.add(new Plan.Create(obs.active(), replicas - active.size()));
-    } else if (active.size() > replicas) {
-      surplus(active, active.size() - replicas, in.readings())
-          .forEach(p -> plan.drains.add(new Plan.Drain(p, "scale-down")));
+    if (staying.size() < replicas && canCreateActive) {
+      plan.creates.add(new Plan.Create(obs.active(), replicas - staying.size()));
+    } else if (staying.size() > replicas) {
+      List<PodState> extra = surplus(staying, staying.size() - replicas, in.readings());
+      extra.forEach(p -> plan.drains.add(new Plan.Drain(p, "scale-down")));
+      staying.removeAll(extra);
     }
+    evacuate(in, plan, staying, leaving);
 
     if (obs.rollingOut() && in.aborted()) {
       // `rollout abort`: the preview goes like a superseded one; the active revision stays.
@@ -121,11 +136,44 @@ public final class RolloutPlanner {
     return plan;
   }
 
+  /**
+   * Capacity first, as in a rollout: a pod on a node being taken away is drained only while the
+   * ready pods that remain still number {@code replicas}, so its replacement (created beyond
+   * replicas) is Ready first. A pod that is not ready takes no call and goes at once; of the ready
+   * ones, the fewest calls go first (their drains end soonest).
+   */
+  private static void evacuate(Input in, Plan plan, List<PodState> staying, List<PodState> leaving) {
+    if (leaving.isEmpty()) {
+      return;
+    }
+    EffectiveSpec spec = in.spec();
+    long readyStaying = staying.stream().filter(p -> p.available(spec.minReadySeconds(), in.now())).count();
+    List<PodState> readyLeaving = leaving.stream().filter(PodState::ready).toList();
+    leaving.stream().filter(p -> !p.ready()).forEach(p -> plan.drains.add(new Plan.Drain(p, in.evacuation(p))));
+    long canGo = Math.max(0, readyStaying + readyLeaving.size() - spec.replicas());
+    List<PodState> order = surplus(readyLeaving, readyLeaving.size(), in.readings());
+    for (int i = 0; i < order.size(); i++) {
+      if (i < canGo) {
+        plan.drains.add(new Plan.Drain(order.get(i), in.evacuation(order.get(i))));
+      } else {
+        plan.evacuating.add(order.get(i));
+      }
+    }
+    // A replacement turning Ready brings a pass; minReadySeconds does not.
+    staying.stream()
+        .filter(p -> p.ready() && p.readySince() != null && !p.available(spec.minReadySeconds(), in.now()))
+        .map(p -> Duration.between(in.now(), p.readySince().plusSeconds(spec.minReadySeconds())))
+        .forEach(d -> plan.requeueWithin(d.plusMillis(50)));
+  }
+
   private static void planPreview(Input in, Plan plan) {
     EffectiveSpec spec = in.spec();
     Observation obs = in.observed();
     int replicas = spec.replicas();
     List<PodState> preview = new ArrayList<>(obs.previewPods());
+    // A new pod on a node being taken away holds no call: it goes, and another starts elsewhere.
+    preview.stream().filter(in::leaving).forEach(p -> plan.drains.add(new Plan.Drain(p, in.evacuation(p))));
+    preview.removeIf(in::leaving);
     if (preview.size() < replicas) {
       plan.creates.add(new Plan.Create(obs.target(), replicas - preview.size()));
     } else if (preview.size() > replicas) {
@@ -163,6 +211,7 @@ public final class RolloutPlanner {
     plan.activeRevision = obs.target();
     plan.creates.removeIf(c -> c.revision().equals(obs.active()));
     plan.drains.removeIf(d -> obs.activePods().contains(d.pod()));
+    plan.evacuating.clear();
     plan.handingOver.addAll(obs.activePods());
     plan.requeueWithin(ROLE_SETTLE);
   }
@@ -281,8 +330,11 @@ public final class RolloutPlanner {
     Set<PodState> drainingNow = plan.drainedNow();
     long activeReady = (plan.promoted ? obs.previewPods() : obs.activePods()).stream()
         .filter(p -> !drainingNow.contains(p) && p.ready()).count();
+    obs.all().stream().filter(in::leaving)
+        .forEach(p -> plan.evacuatingNodes.put(p.node(), in.disruptedNodes().get(p.node())));
     boolean drainsLeft = !obs.drainingPods().isEmpty() || !obs.terminatingPods().isEmpty()
-        || !drainingNow.isEmpty() || !obs.supersededPods().isEmpty() || !plan.handingOver.isEmpty();
+        || !drainingNow.isEmpty() || !obs.supersededPods().isEmpty() || !plan.handingOver.isEmpty()
+        || !plan.evacuating.isEmpty();
     boolean capacityShort = activeReady < spec.replicas()
         || plan.creates.stream().anyMatch(c -> c.revision().equals(plan.activeRevision));
     boolean progressing = (rollingOut && !plan.awaitingPromotion) || (!rollingOut && capacityShort);
@@ -346,7 +398,10 @@ public final class RolloutPlanner {
     } else if (drainsLeft) {
       plan.phase = Phase.Draining;
       int handing = plan.handingOver.size();
-      plan.message = (handing > 0 ? handing + " old worker" + (handing == 1 ? "" : "s")
+      int waiting = plan.evacuating.size();
+      plan.message = evacuationNote(plan)
+          + (waiting > 0 ? waiting + " worker" + (waiting == 1 ? "" : "s") + " serving until a replacement is ready, " : "")
+          + (handing > 0 ? handing + " old worker" + (handing == 1 ? "" : "s")
           + " serving until the new ones have taken over, " : "")
           + drainingCount + " old worker" + (drainingCount == 1 ? "" : "s") + " draining, "
           + calls + " call" + (calls == 1 ? "" : "s") + " in flight";
@@ -359,6 +414,15 @@ public final class RolloutPlanner {
       plan.phase = Phase.Healthy;
       plan.message = activeReady + " of " + spec.replicas() + " workers ready";
     }
+  }
+
+  /** "Evacuating node n1 (cordoned): " while any pod sits on a node being taken away. */
+  private static String evacuationNote(Plan plan) {
+    if (plan.evacuatingNodes.isEmpty()) {
+      return "";
+    }
+    return "Evacuating node" + (plan.evacuatingNodes.size() == 1 ? " " : "s ") + plan.evacuatingNodes.entrySet().stream()
+        .map(e -> e.getKey() + " (" + e.getValue() + ")").collect(Collectors.joining(", ")) + ": ";
   }
 
   private static String names(List<PodState> pods) {

@@ -2,6 +2,7 @@ package tech.openrtc.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import java.time.Instant;
 import java.util.List;
@@ -35,6 +36,10 @@ import tech.openrtc.operator.pods.PodState;
  * @param disagreements cross-check disagreements that outlasted two polls
  * @param createFailure why the last pod create failed, until one succeeds
  * @param rollbackReason why the operator itself rolled the spec back, if it did
+ * @param disruptedNodes nodes holding the deployment's pods that are being taken away, with why
+ * @param lostPods pods that went or failed with calls since the last pass, each reported once
+ * @param budget the deployment's PodDisruptionBudget, null when there is none
+ * @param nextActiveRead when the pods that are not draining are read next; null for never
  */
 public record Snapshot(
     AgentDeployment resource,
@@ -60,6 +65,10 @@ public record Snapshot(
     List<SourceDisagreements.Lasting> disagreements,
     String createFailure,
     String rollbackReason,
+    Map<String, String> disruptedNodes,
+    List<LostCalls.LostPod> lostPods,
+    PodDisruptionBudget budget,
+    Instant nextActiveRead,
     Instant now) {
 
   public boolean valid() {

@@ -10,6 +10,7 @@ import java.util.function.Function;
 import java.util.regex.Pattern;
 import tech.openrtc.operator.api.AgentDeploymentSpec;
 import tech.openrtc.operator.api.CredentialsSpec;
+import tech.openrtc.operator.api.DisruptionSpec;
 import tech.openrtc.operator.api.DrainSpec;
 import tech.openrtc.operator.api.DrainTrigger;
 import tech.openrtc.operator.api.HttpInFlightSource;
@@ -55,6 +56,7 @@ public final class SpecValidator {
     DrainSpec drain = spec.getDrain();
     if (drain != null) {
       atLeast(errors, "spec.drain.pollSeconds", drain.getPollSeconds(), 1);
+      atLeast(errors, "spec.drain.activePollSeconds", drain.getActivePollSeconds(), 0);
       atLeast(errors, "spec.drain.timeoutSeconds", drain.getTimeoutSeconds(), 1);
       validateInFlight(errors, drain.getInFlight(), spec);
     }
@@ -154,9 +156,11 @@ public final class SpecValidator {
         or(http.getPath(), "/worker"),
         or(http.getField(), "active_jobs"),
         or(drain.getPollSeconds(), 5),
+        or(drain.getActivePollSeconds(), 30),
         or(drain.getTimeoutSeconds(), 3600),
         or(drain.getOnTimeout(), OnTimeout.Terminate),
         get(spec.getCredentials(), CredentialsSpec::getTtlSeconds, 86400),
+        get(spec.getDisruption(), DisruptionSpec::getBudget, true),
         or(spec.getRevisionHistoryLimit(), 10),
         or(spec.getPaused(), false));
   }

@@ -35,6 +35,8 @@ public final class StatusAggregator {
       Plan plan,
       Map<String, InFlight> readings,
       String replicaFailure,
+      Map<String, Integer> lastKnown,
+      int callsLost,
       Instant now) {
     AgentDeploymentStatus previous = Objects.requireNonNullElseGet(resource.getStatus(), AgentDeploymentStatus::new);
     AgentDeploymentStatus s = new AgentDeploymentStatus();
@@ -60,7 +62,7 @@ public final class StatusAggregator {
     s.setReadyReplicas(activeReady);
     s.setDrainingReplicas(draining.size());
     s.setDrainingCalls(sumKnown(draining, readings));
-    long cut = plan.deletes().stream().mapToLong(Plan.Delete::callsCut).sum();
+    long cut = plan.deletes().stream().mapToLong(Plan.Delete::callsCut).sum() + callsLost;
     // Absent until the first call is cut, so a deployment that never cut one shows nothing.
     // Both branches Long: a mixed Long/long conditional unboxes the absent previous value (NPE).
     Long previousCut = previous.getCallsCut();
@@ -69,14 +71,15 @@ public final class StatusAggregator {
         + Names.LABEL_REVISION + "=" + plan.activeRevision());
 
     List<VersionStatus> versions = new ArrayList<>();
-    versions.add(group(plan.activeRevision(), activeVersion, Role.Active, active, null, now));
+    versions.add(serving(group(plan.activeRevision(), activeVersion, Role.Active, active, null, now), active, lastKnown));
     if (!preview.isEmpty() || (obs.rollingOut() && !plan.promoted())) {
-      versions.add(group(targetRevision, spec.version(), Role.Preview, preview, null, now));
+      versions.add(serving(group(targetRevision, spec.version(), Role.Preview, preview, null, now), preview, lastKnown));
     }
     // Old workers still serving until the promoted ones have seen their role: active for a moment.
     Map<String, List<PodState>> handingOver = new TreeMap<>();
     plan.handingOver().forEach(p -> handingOver.computeIfAbsent(String.valueOf(p.revision()), k -> new ArrayList<>()).add(p));
-    handingOver.forEach((revision, pods) -> versions.add(group(revision, pods.get(0).version(), Role.Active, pods, null, now)));
+    handingOver.forEach((revision, pods) -> versions.add(
+        serving(group(revision, pods.get(0).version(), Role.Active, pods, null, now), pods, lastKnown)));
     Map<String, List<PodState>> drainingByRevision = new TreeMap<>();
     for (PodState pod : draining) {
       drainingByRevision.computeIfAbsent(String.valueOf(pod.revision()), k -> new ArrayList<>()).add(pod);
@@ -98,12 +101,27 @@ public final class StatusAggregator {
         draining.isEmpty() ? "NoPodsDraining" : "PodsDraining",
         draining.isEmpty() ? "no workers draining"
             : draining.size() + " workers draining, " + s.getDrainingCalls() + " calls in flight");
+    evacuating(conditions, plan, previous);
     conditions.set(Conditions.INVALID_SPEC, false, "SpecValid", "spec is valid");
     conditions.set(Conditions.REPLICA_FAILURE, replicaFailure != null,
         replicaFailure != null ? "PodFailed" : "NoFailure",
         replicaFailure != null ? replicaFailure : "no pod failures");
     s.setConditions(conditions.build());
     return s;
+  }
+
+  /**
+   * {@code Evacuating} while pods sit on nodes being taken away, naming them; absent until the
+   * first evacuation, so a deployment that never saw one shows nothing.
+   */
+  private static void evacuating(Conditions conditions, Plan plan, AgentDeploymentStatus previous) {
+    if (!plan.evacuatingNodes().isEmpty()) {
+      conditions.set(Conditions.EVACUATING, true, "NodeDisrupted", "moving workers off " + plan.evacuatingNodes()
+          .entrySet().stream().map(e -> "node " + e.getKey() + " (" + e.getValue() + ")")
+          .collect(java.util.stream.Collectors.joining(", ")));
+    } else if (Conditions.find(previous.getConditions(), Conditions.EVACUATING) != null) {
+      conditions.set(Conditions.EVACUATING, false, "NoNodeDisrupted", "no worker on a node being taken away");
+    }
   }
 
   private static void progressing(Conditions conditions, Plan plan) {
@@ -205,6 +223,19 @@ public final class StatusAggregator {
       v.setDrainStartedAt(Times.format(pods.stream()
           .map(p -> p.drainingSince(now))
           .min(Comparator.naturalOrder()).orElse(null)));
+    }
+    return v;
+  }
+
+  /**
+   * Calls on pods that are not draining, from their last known counts (read every
+   * drain.activePollSeconds): absent until one of them has been read, so a deployment that never
+   * reads them shows nothing, and steady between reads.
+   */
+  private static VersionStatus serving(VersionStatus v, List<PodState> pods, Map<String, Integer> lastKnown) {
+    List<Integer> known = pods.stream().map(p -> lastKnown.get(p.name())).filter(Objects::nonNull).toList();
+    if (!known.isEmpty()) {
+      v.setInFlight(known.stream().mapToInt(Integer::intValue).sum());
     }
     return v;
   }

@@ -50,7 +50,7 @@ class MetricsIT extends OperatorIT {
     await().atMost(Duration.ofSeconds(5)).until(
         () -> value(scrape(), "openrtc_agentdeployment_replicas", "v1", "Active") == 2);
     String before = scrape();
-    assertThat(value(before, "openrtc_calls_cut_total{name=\"m\",namespace=\"voice\"}")).isZero();
+    assertThat(value(before, "openrtc_calls_cut_total{name=\"m\",namespace=\"voice\",reason=\"drain_deadline\"}")).isZero();
     assertThat(before).contains("operator_sdk_reconciliations_executions").contains("jvm_memory_used_bytes");
 
     CallGenerator calls = t.sim.calls(NS, "m", CallProfile.manual());
@@ -72,7 +72,7 @@ class MetricsIT extends OperatorIT {
     assertThat(value(after, "openrtc_drain_duration_seconds_count{name=\"m\",namespace=\"voice\"}")).isEqualTo(2);
     assertThat(value(after, "openrtc_drain_duration_seconds_max{name=\"m\",namespace=\"voice\"}")).isGreaterThan(1);
     assertThat(value(after, "openrtc_rollout_duration_seconds_count{name=\"m\",namespace=\"voice\"}")).isEqualTo(1);
-    assertThat(value(after, "openrtc_calls_cut_total{name=\"m\",namespace=\"voice\"}")).isZero();
+    assertThat(value(after, "openrtc_calls_cut_total{name=\"m\",namespace=\"voice\",reason=\"drain_deadline\"}")).isZero();
     assertThat(value(after, "openrtc_inflight_probe_requests_total"))
         .isGreaterThan(value(before, "openrtc_inflight_probe_requests_total"));
     assertThat(after).contains("openrtc_inflight_probe_errors_total");

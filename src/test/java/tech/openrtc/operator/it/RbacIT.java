@@ -61,10 +61,14 @@ class RbacIT {
     Files.writeString(Path.of("target", "rbac", "api-calls.tsv"), table);
 
     assertThat(calls).as("calls recorded").extracting(ApiCall::resource)
-        .contains("pods", "agentdeployments/status", "leases");
+        .contains("pods", "agentdeployments/status", "leases", "poddisruptionbudgets", "nodes");
     for (Path file : List.of(CLUSTER_ROLE, ROLE)) {
       List<PolicyRule> rules = rules(file);
-      List<ApiCall> denied = calls.stream().filter(c -> !builtIn(c) && !allowed(rules, c)).collect(Collectors.toList());
+      List<ApiCall> denied = calls.stream().filter(c -> !builtIn(c) && !allowed(rules, c))
+          // A Role cannot grant cluster-scoped Nodes: a namespaced install is refused its one list
+          // of them and runs without evacuation (NodeAccess), so it never watches them.
+          .filter(c -> !(file.equals(ROLE) && c.resource().equals("nodes")))
+          .collect(Collectors.toList());
       assertThat(denied).as("calls %s does not allow", file).isEmpty();
     }
   }

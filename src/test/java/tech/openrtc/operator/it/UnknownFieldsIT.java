@@ -25,8 +25,8 @@ class UnknownFieldsIT extends OperatorIT {
   void aDeploymentWithUnknownFieldsIsReconciledAndSoIsEveryOther() {
     Map<String, Object> newer = Serialization.jsonMapper().convertValue(deployment("newer", "v1", 2), Map.class);
     Map<String, Object> spec = (Map<String, Object>) newer.get("spec");
-    spec.put("disruption", Map.of("budget", true));
-    ((Map<String, Object>) spec.computeIfAbsent("drain", k -> new java.util.HashMap<>())).put("activePollSeconds", 30);
+    spec.put("canary", Map.of("steps", 3));
+    ((Map<String, Object>) spec.computeIfAbsent("drain", k -> new java.util.HashMap<>())).put("preStopSeconds", 30);
     ((Map<String, Object>) spec.computeIfAbsent("strategy", k -> new java.util.HashMap<>())).put("surge", Map.of("percent", 50));
     GenericKubernetesResource raw = Serialization.jsonMapper().convertValue(newer, GenericKubernetesResource.class);
     t.user.genericKubernetesResources(AgentDeployment.API_VERSION, AgentDeployment.KIND).inNamespace(NS)
@@ -44,7 +44,7 @@ class UnknownFieldsIT extends OperatorIT {
     assertThat(unknownFieldEvents()).singleElement().satisfies(e -> {
       assertThat(e.getType()).isEqualTo("Warning");
       assertThat(e.getInvolvedObject().getName()).isEqualTo("newer");
-      assertThat(e.getMessage()).contains("spec.disruption", "spec.drain.activePollSeconds", "spec.strategy.surge");
+      assertThat(e.getMessage()).contains("spec.canary", "spec.drain.preStopSeconds", "spec.strategy.surge");
     });
     t.assertNoCallCut();
   }

@@ -40,7 +40,8 @@ class OperatorMetricsTest {
         .contains("openrtc_agentdeployment_replicas{name=\"support\",namespace=\"voice\",role=\"Draining\",version=\"v1\"} 2")
         .contains("openrtc_agentdeployment_inflight_calls{name=\"support\",namespace=\"voice\",role=\"Draining\",version=\"v1\"} 5")
         .contains("openrtc_agentdeployment_replicas{name=\"support\",namespace=\"voice\",role=\"Active\",version=\"v2\"} 3")
-        .contains("openrtc_calls_cut_total{name=\"support\",namespace=\"voice\"} 0");
+        .contains("openrtc_calls_cut_total{name=\"support\",namespace=\"voice\",reason=\"drain_deadline\"} 0")
+        .contains("openrtc_calls_cut_total{name=\"support\",namespace=\"voice\",reason=\"pod_lost\"} 0");
 
     // v1 is gone: its rows go too, v2 moves.
     metrics.versions("voice", "support", List.of(version("v2", Role.Active, 4, 0)));
@@ -61,13 +62,13 @@ class OperatorMetricsTest {
   void drainsRolloutsAndCutsAreCountedAndTimed() {
     metrics.podDrained("voice", "s", "drained", Duration.ofSeconds(3));
     metrics.podDrained("voice", "s", "signal", null);
-    metrics.callsCut("voice", "s", 2);
+    metrics.callsCut("voice", "s", OperatorMetrics.CUT_AT_DEADLINE, 2);
     metrics.rolloutCompleted("voice", "s", Duration.ofSeconds(40));
     String scrape = registry.scrape();
     assertThat(scrape)
         .contains("openrtc_pods_drained_total{name=\"s\",namespace=\"voice\",reason=\"drained\"} 1")
         .contains("openrtc_pods_drained_total{name=\"s\",namespace=\"voice\",reason=\"signal\"} 1")
-        .contains("openrtc_calls_cut_total{name=\"s\",namespace=\"voice\"} 2")
+        .contains("openrtc_calls_cut_total{name=\"s\",namespace=\"voice\",reason=\"drain_deadline\"} 2")
         .contains("openrtc_drain_duration_seconds_count{name=\"s\",namespace=\"voice\"} 1")
         .contains("openrtc_drain_duration_seconds_sum{name=\"s\",namespace=\"voice\"} 3")
         .contains("openrtc_rollout_duration_seconds_count{name=\"s\",namespace=\"voice\"} 1")
@@ -121,11 +122,11 @@ class OperatorMetricsTest {
     for (String name : List.of("a", "b")) {
       metrics.versions("voice", name, List.of(version("v1", Role.Draining, 1, 2), version("v2", Role.Active, 2, 0)));
       metrics.podDrained("voice", name, "drained", Duration.ofSeconds(3));
-      metrics.callsCut("voice", name, 1);
+      metrics.callsCut("voice", name, OperatorMetrics.CUT_POD_LOST, 1);
       metrics.rolloutCompleted("voice", name, Duration.ofSeconds(40));
     }
     int perDeployment = deploymentMeters("b").size();
-    assertThat(perDeployment).as("4 gauges, 2 counters, 2 timers").isEqualTo(8);
+    assertThat(perDeployment).as("4 gauges, 3 counters (calls cut by 2 reasons), 2 timers").isEqualTo(9);
 
     metrics.forget("voice", "a");
 
@@ -133,9 +134,9 @@ class OperatorMetricsTest {
     assertThat(deploymentMeters("b")).hasSize(perDeployment);
     assertThat(registry.scrape()).doesNotContain("name=\"a\"").contains("name=\"b\"");
     // Recorded again after a forget (a new deployment of the same name), it starts from 0.
-    metrics.callsCut("voice", "a", 1);
-    assertThat(registry.get("openrtc.calls.cut").tags("namespace", "voice", "name", "a").counter().count())
-        .isEqualTo(1);
+    metrics.callsCut("voice", "a", OperatorMetrics.CUT_POD_LOST, 1);
+    assertThat(registry.get("openrtc.calls.cut").tags("namespace", "voice", "name", "a", "reason", "pod_lost")
+        .counter().count()).isEqualTo(1);
   }
 
   private List<Meter> deploymentMeters(String name) {

@@ -57,7 +57,7 @@ class PodFactoryTest {
   }
 
   private static Pod build(String agentName, DrainTrigger trigger, int timeout) {
-    return PodFactory.build(owner(), new RevisionTemplate(REV, "2026.11.2", agentName, template()), Names.ROLE_PREVIEW, trigger, timeout);
+    return PodFactory.build(owner(), new RevisionTemplate(REV, "2026.11.2", agentName, template()), Names.ROLE_PREVIEW, timeout);
   }
 
   @Test
@@ -158,23 +158,24 @@ class PodFactoryTest {
   }
 
   @Test
-  void signalTriggerRaisesTheGracePeriodToTheDrainTimeout() {
+  void theGracePeriodIsRaisedToTheDrainTimeout() {
     assertThat(build(null, DrainTrigger.Signal, 900).getSpec().getTerminationGracePeriodSeconds()).isEqualTo(900L);
 
     PodTemplateSpec longGrace = template();
     longGrace.getSpec().setTerminationGracePeriodSeconds(7200L);
-    Pod pod = PodFactory.build(owner(), new RevisionTemplate(REV, "v1", null, longGrace), Names.ROLE_ACTIVE, DrainTrigger.Signal, 900);
+    Pod pod = PodFactory.build(owner(), new RevisionTemplate(REV, "v1", null, longGrace), Names.ROLE_ACTIVE, 900);
     assertThat(pod.getSpec().getTerminationGracePeriodSeconds()).as("never lowered").isEqualTo(7200L);
   }
 
   @Test
-  void signalTriggerKeepsTheDefaultGraceWhenTheTimeoutIsShorter() {
+  void theDefaultGraceIsKeptWhenTheTimeoutIsShorter() {
     assertThat(build(null, DrainTrigger.Signal, 10).getSpec().getTerminationGracePeriodSeconds()).isEqualTo(30L);
   }
 
   @Test
-  void annotationTriggerLeavesTheGracePeriodAlone() {
-    assertThat(build(null, DrainTrigger.Annotation, 900).getSpec().getTerminationGracePeriodSeconds()).isNull();
+  void annotationTriggerRaisesTheGracePeriodToTheDrainTimeoutToo() {
+    // An eviction or a forced node drain SIGTERMs the worker whatever our trigger is.
+    assertThat(build(null, DrainTrigger.Annotation, 900).getSpec().getTerminationGracePeriodSeconds()).isEqualTo(900L);
   }
 
   @Test
@@ -182,7 +183,7 @@ class PodFactoryTest {
     PodTemplateSpec template = template();
     String before = Serialization.asJson(template);
 
-    PodFactory.build(owner(), new RevisionTemplate(REV, "v1", "support", template), Names.ROLE_ACTIVE, DrainTrigger.Signal, 900);
+    PodFactory.build(owner(), new RevisionTemplate(REV, "v1", "support", template), Names.ROLE_ACTIVE, 900);
 
     assertThat(Serialization.asJson(template)).isEqualTo(before);
   }

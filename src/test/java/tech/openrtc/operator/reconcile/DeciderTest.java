@@ -327,12 +327,12 @@ class DeciderTest {
   @Test
   void unknownSpecFieldsAreWarnedAboutOnceAndOtherwiseIgnored() {
     SnapshotBuilder b = rollingOut();
-    b.unknownFields = List.of("spec.drain.activePollSeconds", "spec.disruption");
+    b.unknownFields = List.of("spec.drain.preStopSeconds", "spec.canary");
     Decision first = Decider.decide(b.build());
     assertThat(first.audits()).filteredOn(a -> a.event().equals(Decider.UNKNOWN_FIELDS)).singleElement()
         .satisfies(a -> {
           assertThat(a.warning()).isTrue();
-          assertThat(a.message()).contains("spec.drain.activePollSeconds", "spec.disruption");
+          assertThat(a.message()).contains("spec.drain.preStopSeconds", "spec.canary");
         });
     assertThat(first.creates()).isNotEmpty(); // the rest of the spec is used
 

@@ -148,6 +148,19 @@ final class Fixtures {
       return this;
     }
 
+    /** Bound to {@code node}. */
+    TestPod on(String node) {
+      b.editOrNewSpec().withNodeName(node).endSpec();
+      return this;
+    }
+
+    /** Deleted at {@code at} with a grace period: the kubelet kills it at at + grace. */
+    TestPod deleted(Instant at, long graceSeconds) {
+      b.editMetadata().withDeletionTimestamp(Times.format(at.plusSeconds(graceSeconds)))
+          .withDeletionGracePeriodSeconds(graceSeconds).endMetadata();
+      return this;
+    }
+
     TestPod terminating() {
       b.editMetadata().withDeletionTimestamp(Times.format(NOW.minusSeconds(1))).endMetadata();
       return this;

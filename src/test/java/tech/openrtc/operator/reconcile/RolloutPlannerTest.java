@@ -730,6 +730,7 @@ class RolloutPlannerTest {
     boolean activeTemplateKnown = true;
     boolean promoteRequested;
     boolean aborted;
+    final Map<String, String> disrupted = new HashMap<>();
 
     /** The operator sees this target for the first time (status.targetRevision differs). */
     void firstSeen() {
@@ -753,7 +754,110 @@ class RolloutPlannerTest {
 
     Plan plan() {
       return RolloutPlanner.plan(new RolloutPlanner.Input(spec, observation(), firstSeen ? null : target,
-          rolloutStart, readings, lastKnown, activeTemplateKnown, promoteRequested, aborted, NOW));
+          rolloutStart, readings, lastKnown, activeTemplateKnown, promoteRequested, aborted, NOW, false, disrupted));
     }
+  }
+
+  // ---------------------------------------------------------------- evacuating a node
+
+  /** Healthy at A with 3 pods, two of them (a-0, a-1) on node n1, which is being drained. */
+  private static Scenario evacuation() {
+    Scenario s = new Scenario();
+    s.target = A;
+    s.recordedActive = A;
+    s.rolloutStart = null;
+    s.add(pod("a-0", A).ready(LONG_AGO).on("n1"), pod("a-1", A).ready(LONG_AGO).on("n1"),
+        pod("a-2", A).ready(LONG_AGO).on("n2"));
+    s.disrupted.put("n1", "cordoned");
+    return s;
+  }
+
+  @Test
+  void aDisruptedNodesActivePodsAreReplacedFirstAndKeepServing() {
+    Scenario s = evacuation();
+
+    Plan plan = s.plan();
+
+    assertThat(plan.creates()).containsExactly(new Plan.Create(A, 2));
+    assertThat(plan.drains()).as("capacity first").isEmpty();
+    assertThat(plan.evacuating()).extracting(PodState::name).containsExactlyInAnyOrder("a-0", "a-1");
+    assertThat(plan.evacuatingNodes()).containsEntry("n1", "cordoned");
+    assertThat(plan.phase()).isEqualTo(Phase.Draining);
+    assertThat(plan.message()).startsWith("Evacuating node n1 (cordoned): 2 workers serving until a replacement is ready");
+  }
+
+  @Test
+  void eachReadyReplacementLetsOneEvacuatedPodDrainTheLeastBusyFirst() {
+    Scenario s = evacuation();
+    s.add(pod("a-3", A).ready(LONG_AGO).on("n2"), pod("a-4", A).on("n3")); // one replacement ready
+    s.reading("a-0", 4);
+    s.reading("a-1", 1);
+
+    Plan plan = s.plan();
+
+    assertThat(plan.creates()).isEmpty();
+    assertThat(plan.drains()).extracting(d -> d.pod().name(), Plan.Drain::reason)
+        .containsExactly(tuple("a-1", "evacuating node n1 (cordoned)"));
+    assertThat(plan.evacuating()).extracting(PodState::name).containsExactly("a-0");
+  }
+
+  @Test
+  void aNotReadyPodOnADisruptedNodeGoesAtOnce() {
+    Scenario s = evacuation();
+    s.pods.set(1, pod("a-1", A).on("n1").build()); // not ready: takes no call
+
+    Plan plan = s.plan();
+
+    assertThat(plan.drains()).extracting(d -> d.pod().name()).containsExactly("a-1");
+    assertThat(plan.creates()).containsExactly(new Plan.Create(A, 2));
+  }
+
+  @Test
+  void anUncordonedNodesPodsStayAndTheSurplusIsScaledDown() {
+    Scenario s = evacuation();
+    s.add(pod("a-3", A).ready(LONG_AGO).on("n2"), pod("a-4", A).ready(LONG_AGO).on("n3"));
+    s.disrupted.clear();
+    s.reading("a-0", 2);
+    s.reading("a-1", 0);
+    s.reading("a-2", 3);
+    s.reading("a-3", 1);
+    s.reading("a-4", 5);
+
+    Plan plan = s.plan();
+
+    assertThat(plan.drains()).extracting(d -> d.pod().name(), Plan.Drain::reason)
+        .containsExactlyInAnyOrder(tuple("a-1", "scale-down"), tuple("a-3", "scale-down"));
+    assertThat(plan.evacuatingNodes()).isEmpty();
+  }
+
+  @Test
+  void aPreviewPodOnADisruptedNodeIsDrainedAndStartedElsewhere() {
+    Scenario s = new Scenario();
+    s.add(readyPods("a", A, 3));
+    s.add(pod("b-0", B).ready(LONG_AGO).role(Names.ROLE_PREVIEW).on("n1"),
+        pod("b-1", B).ready(LONG_AGO).role(Names.ROLE_PREVIEW), pod("b-2", B).ready(LONG_AGO).role(Names.ROLE_PREVIEW));
+    s.disrupted.put("n1", "tainted karpenter.sh/disrupted:NoSchedule");
+
+    Plan plan = s.plan();
+
+    assertThat(plan.promoted()).as("not onto a node being taken away").isFalse();
+    assertThat(plan.drains()).extracting(d -> d.pod().name()).containsExactly("b-0");
+    assertThat(plan.creates()).containsExactly(new Plan.Create(B, 1));
+  }
+
+  @Test
+  void aDrainingPodOnADisruptedNodeKeepsDrainingAndIsNotReplaced() {
+    Scenario s = evacuation();
+    s.pods.clear();
+    s.add(readyPods("a", A, 3));
+    s.add(pod("z-0", C).ready(LONG_AGO).on("n1").draining(NOW.minusSeconds(30), NOW.plusSeconds(3000)));
+    s.reading("z-0", 1);
+
+    Plan plan = s.plan();
+
+    assertThat(plan.creates()).isEmpty();
+    assertThat(plan.deletes()).isEmpty();
+    assertThat(plan.evacuatingNodes()).containsKey("n1");
+    assertThat(plan.phase()).isEqualTo(Phase.Draining);
   }
 }

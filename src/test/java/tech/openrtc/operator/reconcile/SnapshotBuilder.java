@@ -45,6 +45,10 @@ final class SnapshotBuilder {
   LiveKitAccess liveKit = LiveKitAccess.none();
   String createFailure;
   boolean deleting;
+  final Map<String, String> disruptedNodes = new HashMap<>();
+  final List<LostCalls.LostPod> lost = new ArrayList<>();
+  io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget budget;
+  Instant nextActiveRead;
   Instant now = NOW;
 
   SnapshotBuilder() {
@@ -107,7 +111,7 @@ final class SnapshotBuilder {
     if (!errors.isEmpty()) {
       return new Snapshot(resource, status, deleting, commands, errors, null, unknownFields, unknownFieldsWarned,
           null, liveKit, null, null, Optional.empty(), List.of(), null, revisions, List.of(), null, Map.of(), Map.of(),
-          List.of(), createFailure, null, now);
+          List.of(), createFailure, null, Map.of(), List.of(), null, null, now);
     }
     EffectiveSpec e = SpecValidator.effective(spec);
     String target = target();
@@ -117,6 +121,13 @@ final class SnapshotBuilder {
         : RevisionHistory.find(revisions, observed.active()).flatMap(RevisionHistory::read);
     return new Snapshot(resource, status, deleting, commands, errors, e, unknownFields, unknownFieldsWarned,
         liveKitSecret, liveKit, target, targetTemplate, activeTemplate, List.copyOf(pods), observed, revisions,
-        List.of(), null, Map.copyOf(readings), Map.copyOf(lastKnown), List.of(), createFailure, null, now);
+        List.of(), null, Map.copyOf(readings), Map.copyOf(lastKnown), List.of(), createFailure, null,
+        Map.copyOf(disruptedNodes), List.copyOf(lost), budget, nextActiveRead, now);
+  }
+
+  /** The node is being taken away (cordoned, or tainted for removal). */
+  SnapshotBuilder disrupted(String node) {
+    disruptedNodes.put(node, "cordoned");
+    return this;
   }
 }

@@ -197,7 +197,7 @@ class StatusAggregatorTest {
     Plan plan = plan(r, obs, NOW);
 
     AgentDeploymentStatus s = StatusAggregator.status(r, spec, C, "v3", obs, plan, readings,
-        "1 worker pod(s) exited: c-9", NOW);
+        "1 worker pod(s) exited: c-9", Map.of(), 0, NOW);
 
     assertCondition(s, "ReplicaFailure", "True", "PodFailed");
     assertThat(condition(s, "ReplicaFailure").getMessage()).isEqualTo("1 worker pod(s) exited: c-9");
@@ -276,7 +276,7 @@ class StatusAggregatorTest {
     Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(spec, obs, r.getStatus().getTargetRevision(),
         Times.parse(r.getStatus().getRolloutStartedAt()), readings, Map.of(), true, false, false, now));
     String activeVersion = plan.activeRevision().equals(target) ? spec.version() : r.getStatus().getActiveVersion();
-    return StatusAggregator.status(r, spec, target, activeVersion, obs, plan, readings, null, now);
+    return StatusAggregator.status(r, spec, target, activeVersion, obs, plan, readings, null, Map.of(), 0, now);
   }
 
   private Plan plan(AgentDeployment r, Observation obs, Instant now) {
