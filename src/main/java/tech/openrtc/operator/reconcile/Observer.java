@@ -86,7 +86,8 @@ final class Observer {
       toProbe.addAll(observed.supersededPods());
     }
     // On a node being taken away the least busy go first: their counts are needed now.
-    observed.activePods().stream().filter(p -> disrupted.containsKey(p.node())).forEach(toProbe::add);
+    observed.activePods().stream().filter(p -> p.node() != null && disrupted.containsKey(p.node()))
+        .forEach(toProbe::add);
     Map<String, InFlight> readings = prober.probe(toProbe, spec.probe(), liveKit);
     List<SourceDisagreements.Lasting> disagreements = spec.inFlightSource() == InFlightSource.HTTP_AND_LIVEKIT
         ? memory.disagreements.observe(readings, now, spec.poll().multipliedBy(2))
