@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Headers;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import io.fabric8.mockwebserver.internal.MockDispatcher;
@@ -26,10 +28,11 @@ import org.slf4j.LoggerFactory;
  * The mock API server's CRUD dispatcher, recording every request before it is served.
  *
  * <p>Like fabric8's KubernetesMixedDispatcher it first serves the fixed expectations the mock
- * server registers for itself ({@code /version}, {@code /}), then everything else from the
+ * server registers for itself ({@code /version}, {@code /}), then what the mock server lacks for
+ * pods ({@link PodApi}: graceful deletion, binding, eviction), then everything else from the
  * in-memory store.
  */
-final class RecordingDispatcher extends KubernetesCrudDispatcher {
+final class RecordingDispatcher extends KubernetesCrudDispatcher implements PodApi.Store {
 
   private static final Logger log = LoggerFactory.getLogger(RecordingDispatcher.class);
 
@@ -37,6 +40,7 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher {
   private final MockDispatcher expectationDispatcher;
   private final RequestLog requests;
   private final CallLedger ledger;
+  private final PodApi podApi;
 
   RecordingDispatcher(
       Map<ServerRequest, Queue<ServerResponse>> expectations, RequestLog requests, CallLedger ledger) {
@@ -44,6 +48,11 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher {
     this.expectationDispatcher = new MockDispatcher(expectations);
     this.requests = requests;
     this.ledger = ledger;
+    this.podApi = new PodApi(this, requests, ledger);
+  }
+
+  PodApi podApi() {
+    return podApi;
   }
 
   @Override
@@ -61,14 +70,15 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher {
     }
     long start = System.nanoTime();
     try {
-      return super.dispatch(request);
+      MockResponse served = podApi.serve(request, ParsedPath.parse(request.getPath()));
+      return served != null ? served : super.dispatch(request);
     } finally {
       requests.served(System.nanoTime() - start);
     }
   }
 
   /**
-   * Pods, like custom resources with a status subresource, keep their status on writes to the
+   * Pods and PodDisruptionBudgets, like custom resources with a status subresource, keep their status on writes to the
    * main resource (as the real API server does): only the kubelet, through pods/status, sets it.
    * Without this a stale PUT of a pod would wipe the status the kubelet wrote.
    */
@@ -76,6 +86,9 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher {
   public boolean isStatusSubresourceEnabledForResource(String path) {
     ParsedPath p = ParsedPath.parse(path);
     if (p.pathWithoutQuery.startsWith("/api/v1/") && "pods".equals(p.resource)) {
+      return true;
+    }
+    if (p.pathWithoutQuery.startsWith("/apis/policy/v1/") && PodApi.BUDGETS.equals(p.resource)) {
       return true;
     }
     return super.isStatusSubresourceEnabledForResource(path);
@@ -106,6 +119,39 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher {
       }
     });
     return result;
+  }
+
+  // ---- PodApi.Store: the store as this dispatcher serves it, without recording a request
+
+  @Override
+  public JsonNode get(String path) {
+    MockResponse found = super.handleGet(path);
+    if (found.code() != 200 || found.getBody() == null) {
+      return null;
+    }
+    return readJson(new String(found.getBody().getBytes(), StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public List<JsonNode> list(String path) {
+    List<JsonNode> items = new ArrayList<>();
+    JsonNode found = get(path);
+    if (found != null) {
+      found.path("items").forEach(items::add);
+    }
+    return items;
+  }
+
+  @Override
+  public MockResponse mergePatch(String path, JsonNode patch) {
+    Headers headers = Headers.builder().add("Content-Type", "application/merge-patch+json").build();
+    byte[] body = patch.toString().getBytes(StandardCharsets.UTF_8);
+    return super.handlePatch(new RecordedRequest("HTTP/1.1", HttpMethod.PATCH, path, headers, new Buffer(body)));
+  }
+
+  @Override
+  public MockResponse delete(String path) {
+    return super.handleDelete(path);
   }
 
   private void record(RecordedRequest request) {
@@ -150,12 +196,12 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher {
       boolean repeat = meta.hasNonNull("deletionTimestamp");
       int live = (int) ledger.liveOnPod(ns, name);
       requests.addDeletion(
-          new PodDeletion(ns, name, grace, live, now, repeat), meta.path("uid").asText(null));
+          new PodDeletion(ns, name, grace, live, now, repeat, false), meta.path("uid").asText(null));
     }
   }
 
   /** gracePeriodSeconds from the DeleteOptions body, else from the query string; null if absent. */
-  private static Long gracePeriod(RecordedRequest request, ParsedPath p) {
+  static Long gracePeriod(RecordedRequest request, ParsedPath p) {
     byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
     if (body.length > 0) {
       JsonNode options = readJson(new String(body, StandardCharsets.UTF_8));
@@ -174,7 +220,7 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher {
     return null;
   }
 
-  private static JsonNode readJson(String text) {
+  static JsonNode readJson(String text) {
     try {
       return Serialization.jsonMapper().readTree(text);
     } catch (Exception e) {

@@ -16,6 +16,7 @@ public final class RequestLog {
 
   private final List<RecordedCall> calls = new ArrayList<>();
   private final List<PodDeletion> deletions = new ArrayList<>();
+  private final List<PodEviction> evictions = new ArrayList<>();
   /** Grace period of the first DELETE of each pod, by pod uid; read by the kubelet. */
   private final Map<String, Long> graceByUid = new ConcurrentHashMap<>();
   /** Wall time spent serving requests (store, watch fan-out, waiting for the store's lock). */
@@ -30,6 +31,10 @@ public final class RequestLog {
     if (!deletion.repeat() && uid != null && deletion.gracePeriodSeconds() != null) {
       graceByUid.putIfAbsent(uid, deletion.gracePeriodSeconds());
     }
+  }
+
+  synchronized void addEviction(PodEviction eviction) {
+    evictions.add(eviction);
   }
 
   void served(long nanos) {
@@ -88,9 +93,20 @@ public final class RequestLog {
     return List.copyOf(deletions);
   }
 
-  /** Forgets recorded requests and deletions (not the grace periods the kubelet still needs). */
+  /** Every eviction of an existing pod that was not already terminating, in arrival order. */
+  public synchronized List<PodEviction> podEvictions() {
+    return List.copyOf(evictions);
+  }
+
+  /** How many evictions had this outcome. */
+  public synchronized long evictions(PodEviction.Outcome outcome) {
+    return evictions.stream().filter(e -> e.outcome() == outcome).count();
+  }
+
+  /** Forgets recorded requests, deletions and evictions (not the grace periods the kubelet still needs). */
   public synchronized void reset() {
     calls.clear();
     deletions.clear();
+    evictions.clear();
   }
 }

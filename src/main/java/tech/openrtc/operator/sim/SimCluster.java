@@ -64,6 +64,7 @@ public final class SimCluster implements AutoCloseable {
   private final RequestLog requests = new RequestLog();
   private final SimRuntime rt;
   private final MockWebServer webServer = new MockWebServer();
+  private final RecordingDispatcher dispatcher;
   private final KubernetesMockServer server;
   private final List<KubernetesClient> clients = new CopyOnWriteArrayList<>();
   private final List<CallGenerator> generators = new CopyOnWriteArrayList<>();
@@ -71,12 +72,14 @@ public final class SimCluster implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile String masterUrl;
   private volatile SimKubelet kubelet;
+  private volatile SimScheduler scheduler;
+  private volatile SimNodes nodes;
 
   private SimCluster(SimOptions options) {
     this.options = options;
     this.rt = new SimRuntime(options, ledger, requests);
     Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-    RecordingDispatcher dispatcher = new RecordingDispatcher(expectations, requests, ledger);
+    this.dispatcher = new RecordingDispatcher(expectations, requests, ledger);
     this.server = new KubernetesMockServer(
         new Context(Serialization.jsonMapper()), webServer, expectations, dispatcher, false);
   }
@@ -103,9 +106,22 @@ public final class SimCluster implements AutoCloseable {
     answerRulesReviews();
     createCrd(newClient(USER_AGENT));
     rt.workerClient = newClient(WORKER_USER_AGENT);
+    // As client-go, which kubectl and the autoscalers use, the drains do not retry a 429 without
+    // Retry-After (eviction.go sends none on a refusal); fabric8 would retry it with backoff.
+    Config nodesConfig = config(SimNodes.USER_AGENT);
+    nodesConfig.setRequestRetryBackoffLimit(0);
+    nodes = new SimNodes(rt, newClient(nodesConfig));
+    for (int i = 1; i <= options.nodes(); i++) {
+      nodes.add(SimNodes.NAME_PREFIX + i);
+    }
     SimKubelet k = new SimKubelet(rt, newClient(SimKubelet.USER_AGENT));
     k.start();
     kubelet = k;
+    scheduler = new SimScheduler(rt, newClient(SimScheduler.USER_AGENT));
+    scheduler.start();
+    // The disruption controller: PodDisruptionBudget statuses at most once a second.
+    rt.scheduler.scheduleWithFixedDelay(
+        () -> rt.io.execute(dispatcher.podApi()::syncBudgetStatuses), 1, 1, TimeUnit.SECONDS);
     // The mock web server keeps every request in a queue nobody reads here; empty it now and
     // then so a long benchmark does not run out of memory.
     rt.scheduler.scheduleWithFixedDelay(webServer::reset, 10, 10, TimeUnit.SECONDS);
@@ -161,7 +177,10 @@ public final class SimCluster implements AutoCloseable {
 
   /** A new client for this cluster whose requests carry the given User-Agent. Closed with the sim. */
   public KubernetesClient newClient(String userAgent) {
-    Config config = config(userAgent);
+    return newClient(config(userAgent));
+  }
+
+  private KubernetesClient newClient(Config config) {
     // Both the JDK and the Vert.x HTTP clients are on the classpath; name one instead of letting
     // fabric8 pick at random (JOSDK brings the JDK one).
     KubernetesClient client = new KubernetesClientBuilder()
@@ -218,6 +237,11 @@ public final class SimCluster implements AutoCloseable {
     return kubelet;
   }
 
+  /** The cluster's Nodes: add, cordon, taint, drain. */
+  public SimNodes nodes() {
+    return nodes;
+  }
+
   public CallLedger ledger() {
     return ledger;
   }
@@ -251,8 +275,14 @@ public final class SimCluster implements AutoCloseable {
       return;
     }
     rt.closing = true;
+    if (nodes != null) {
+      nodes.close();
+    }
     generators.forEach(CallGenerator::stop);
     liveKitServers.forEach(FakeLiveKitServer::close);
+    if (scheduler != null) {
+      scheduler.close();
+    }
     if (kubelet != null) {
       kubelet.close();
     }

@@ -40,8 +40,8 @@ import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.api.Names;
 
 /**
- * The simulated kubelet: it runs every pod in the mock API server as a {@link SimWorker} on its
- * own loopback IP, reports pod status through the pods/status subresource, and emulates graceful
+ * The simulated kubelet of every node: it runs every pod bound to a node (spec.nodeName, set by
+ * {@link SimScheduler} or by the pod's creator) as a {@link SimWorker} on its own loopback IP, reports pod status through the pods/status subresource, and emulates graceful
  * termination with a finalizer (the mock server has no kubelet, so without the finalizer a
  * DELETE would remove the pod at once).
  *
@@ -147,6 +147,9 @@ public final class SimKubelet implements AutoCloseable {
         PodState orphan = new PodState(pod);
         orphan.enqueue(() -> removeFinalizer(orphan));
         return;
+      }
+      if (pod.getSpec() == null || pod.getSpec().getNodeName() == null || pod.getSpec().getNodeName().isEmpty()) {
+        return; // not scheduled yet: no kubelet runs it (SimScheduler binds it)
       }
       s = new PodState(pod);
       pods.put(uid, s);
@@ -418,8 +421,7 @@ public final class SimKubelet implements AutoCloseable {
 
   /**
    * JSON patch replacing the whole finalizer list, guarded by the resourceVersion it was computed
-   * from: the server answers 409 if the pod changed in between (someone else's finalizer), and
-   * then we read again and retry.
+   * from: after a 409 (someone else's finalizer) read again and retry.
    */
   private void editFinalizers(PodState s, boolean add) {
     // First try with the pod as the informer last saw it (saves a GET per pod: with thousands
@@ -445,14 +447,10 @@ public final class SimKubelet implements AutoCloseable {
       } else {
         finalizers.remove(FINALIZER);
       }
-      ArrayNode ops = Serialization.jsonMapper().createArrayNode();
-      ops.addObject().put("op", "replace").put("path", "/metadata/resourceVersion")
-          .put("value", pod.getMetadata().getResourceVersion());
-      ops.addObject().put("op", "add").put("path", "/metadata/finalizers")
-          .set("value", Serialization.jsonMapper().valueToTree(finalizers));
+      String patch = JsonPatches.setIfUnchanged(pod.getMetadata().getResourceVersion(), "/metadata/finalizers", finalizers);
       try {
         // resource(pod) rather than withName(): fabric8 would GET the pod before every patch.
-        client.pods().resource(pod).patch(PatchContext.of(PatchType.JSON), ops.toString());
+        client.pods().resource(pod).patch(PatchContext.of(PatchType.JSON), patch);
         return;
       } catch (KubernetesClientException e) {
         if (e.getCode() == 404) {

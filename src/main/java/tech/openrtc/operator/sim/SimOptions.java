@@ -12,8 +12,18 @@ import java.util.Objects;
  * @param workerPort port every simulated worker serves {@code /worker} on (livekit-agents: 8081)
  * @param seed seed for the sim's own randomness (call routing ties, arrival jitter)
  * @param propagation how late a pod's files follow the API objects they show
+ * @param nodes how many Nodes the cluster boots with ({@code sim-node-1..N})
+ * @param evictionRetry how often the node drains ({@link NodeDrain}) try again to evict a pod
+ *     (kubectl drain: every 5 s after a 429)
  */
-public record SimOptions(Duration startupDelay, int apiPort, int workerPort, long seed, Propagation propagation) {
+public record SimOptions(
+    Duration startupDelay,
+    int apiPort,
+    int workerPort,
+    long seed,
+    Propagation propagation,
+    int nodes,
+    Duration evictionRetry) {
 
   /**
    * How late the kubelet shows a change in a running pod's files. A pod update makes the kubelet
@@ -45,6 +55,13 @@ public record SimOptions(Duration startupDelay, int apiPort, int workerPort, lon
   public SimOptions {
     Objects.requireNonNull(startupDelay, "startupDelay");
     Objects.requireNonNull(propagation, "propagation");
+    Objects.requireNonNull(evictionRetry, "evictionRetry");
+    if (nodes < 0) {
+      throw new IllegalArgumentException("nodes must not be negative");
+    }
+    if (evictionRetry.isNegative() || evictionRetry.isZero()) {
+      throw new IllegalArgumentException("evictionRetry must be positive");
+    }
     if (startupDelay.isNegative()) {
       throw new IllegalArgumentException("startupDelay must not be negative");
     }
@@ -55,26 +72,34 @@ public record SimOptions(Duration startupDelay, int apiPort, int workerPort, lon
 
   /** Files follow at once (the tests that are not about propagation). */
   public static SimOptions defaults() {
-    return new SimOptions(Duration.ofSeconds(1), 0, 8081, 42L, Propagation.INSTANT);
+    return new SimOptions(Duration.ofSeconds(1), 0, 8081, 42L, Propagation.INSTANT, 3, Duration.ofSeconds(5));
   }
 
   public SimOptions withStartupDelay(Duration d) {
-    return new SimOptions(d, apiPort, workerPort, seed, propagation);
+    return new SimOptions(d, apiPort, workerPort, seed, propagation, nodes, evictionRetry);
   }
 
   public SimOptions withApiPort(int port) {
-    return new SimOptions(startupDelay, port, workerPort, seed, propagation);
+    return new SimOptions(startupDelay, port, workerPort, seed, propagation, nodes, evictionRetry);
   }
 
   public SimOptions withWorkerPort(int port) {
-    return new SimOptions(startupDelay, apiPort, port, seed, propagation);
+    return new SimOptions(startupDelay, apiPort, port, seed, propagation, nodes, evictionRetry);
   }
 
   public SimOptions withSeed(long s) {
-    return new SimOptions(startupDelay, apiPort, workerPort, s, propagation);
+    return new SimOptions(startupDelay, apiPort, workerPort, s, propagation, nodes, evictionRetry);
   }
 
   public SimOptions withPropagation(Propagation p) {
-    return new SimOptions(startupDelay, apiPort, workerPort, seed, p);
+    return new SimOptions(startupDelay, apiPort, workerPort, seed, p, nodes, evictionRetry);
+  }
+
+  public SimOptions withNodes(int n) {
+    return new SimOptions(startupDelay, apiPort, workerPort, seed, propagation, n, evictionRetry);
+  }
+
+  public SimOptions withEvictionRetry(Duration d) {
+    return new SimOptions(startupDelay, apiPort, workerPort, seed, propagation, nodes, d);
   }
 }
