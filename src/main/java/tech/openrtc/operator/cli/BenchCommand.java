@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tech.openrtc.operator.bench.Bench;
+import tech.openrtc.operator.bench.EvacuationBench;
 import tech.openrtc.operator.bench.BenchConfig;
 import tech.openrtc.operator.bench.BenchConfig.Source;
 
@@ -65,10 +66,27 @@ public class BenchCommand implements Callable<Integer> {
   @Option(names = "--verbose", description = "Show the operator's log.")
   boolean verbose;
 
+  @Option(names = "--evacuation",
+      description = "Instead: the evacuation run. N deployments (--deployments, default 10) on --nodes nodes under calls,"
+          + " the busiest node drained as kubectl drain does; time to empty it and writes per evacuated pod.")
+  boolean evacuation;
+
+  @Option(names = "--nodes", defaultValue = "4", description = "Nodes of the evacuation run (default ${DEFAULT-VALUE}).")
+  int nodes;
+
   @Override
   public Integer call() throws Exception {
     if (!verbose) {
       Logs.quiet();
+    }
+    if (evacuation) {
+      String[] range = callSeconds.split("-");
+      EvacuationBench.Result r = EvacuationBench.run(deployments == null ? 10 : deployments, replicas, nodes,
+          callsPerSecond, Duration.ofMillis((long) (Double.parseDouble(range[0]) * 1000)),
+          Duration.ofMillis((long) (Double.parseDouble(range[range.length - 1]) * 1000)),
+          Duration.ofMillis(startupMillis), Duration.ofSeconds(timeoutSeconds != null ? timeoutSeconds : 600), System.out);
+      EvacuationBench.report(r, out, System.out);
+      return r.ok() ? 0 : 1;
     }
     boolean ok = Bench.run(configs(), out, System.out);
     System.out.println("report: " + out.resolve("bench.md") + " and " + out.resolve("bench.json"));

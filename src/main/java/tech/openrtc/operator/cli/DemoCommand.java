@@ -24,21 +24,42 @@ import picocli.CommandLine.Option;
 import tech.openrtc.operator.AgentOperator;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.AgentDeploymentStatus;
+import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.api.VersionStatus;
 import tech.openrtc.operator.sim.CallLedger;
 import tech.openrtc.operator.sim.CallProfile;
+import tech.openrtc.operator.sim.NodeDrain;
 import tech.openrtc.operator.sim.SimCluster;
 import tech.openrtc.operator.sim.SimOptions;
 
 /**
  * The embedded main job: a simulated cluster and the operator in one process, a live blue-green
- * rollout under calls, and a summary. Exit 0 only if the rollout reached Healthy with 0 calls cut
- * and no call that found no accepting worker.
+ * rollout (or a node drain) under calls, and a summary. Exit 0 only if it reached Healthy with 0
+ * calls cut and no call that found no accepting worker.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Run a live rollout on the embedded simulated cluster and print it.")
+    description = "Run a live rollout (or a node drain) on the embedded simulated cluster and print it.")
 public class DemoCommand implements Callable<Integer> {
+
+  /** What the demo does once calls flow. */
+  enum Scenario {
+    /** Bump spec.version: a blue-green rollout. */
+    rollout,
+    /** `kubectl drain` the node holding most workers: an evacuation. */
+    node_drain
+  }
+
+  @Option(names = "--scenario", defaultValue = "rollout", converter = ScenarioConverter.class,
+      description = "rollout (bump the version) or node-drain (kubectl drain the busiest node). Default ${DEFAULT-VALUE}.")
+  Scenario scenario;
+
+  static final class ScenarioConverter implements picocli.CommandLine.ITypeConverter<Scenario> {
+    @Override
+    public Scenario convert(String value) {
+      return Scenario.valueOf(value.replace('-', '_'));
+    }
+  }
 
   static final String QUICKSTART = "examples/quickstart.yaml";
 
@@ -96,6 +117,9 @@ public class DemoCommand implements Callable<Integer> {
         line("placing " + callsPerSecond + " calls/s, " + callSeconds + " s each");
         Thread.sleep(4000);
 
+        if (scenario == Scenario.node_drain) {
+          return nodeDrain(sim, user, watcher, ns, name);
+        }
         String from = desired.getSpec().getVersion();
         String to = nextVersion(from);
         long podsCreatedBefore = count(sim, "create");
@@ -126,18 +150,64 @@ public class DemoCommand implements Callable<Integer> {
         summary.put("callsNoWorker", ledger.rejected());
         summary.put("podsCreated", count(sim, "create") - podsCreatedBefore);
         summary.put("podsDeleted", count(sim, "delete") - podsDeletedBefore);
-        out.println();
-        out.println("Summary");
-        summary.forEach((k, v) -> out.printf("  %-15s %s%n", k, v));
-        if (summaryJson != null) {
-          Files.writeString(summaryJson, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
-        }
+        printSummary(summary);
         boolean ok = healthy && ledger.cut() == 0 && ledger.rejected() == 0;
         out.println(ok ? "OK: rolled out " + from + " -> " + to + " with 0 calls cut and none without a worker"
             : "FAILED: " + (!healthy ? "rollout did not reach Healthy"
                 : ledger.cut() + " calls cut, " + ledger.rejected() + " calls found no worker"));
         return ok ? 0 : 1;
       }
+    }
+  }
+
+  /**
+   * Drains the node holding most of the deployment's workers as {@code kubectl drain} does (cordon,
+   * evict every 5 s): the budget refuses, the operator replaces each worker there, drains it, and
+   * the node empties as its calls end.
+   */
+  private int nodeDrain(SimCluster sim, KubernetesClient user, Watcher watcher, String ns, String name)
+      throws Exception {
+    String node = sim.nodes().names().stream()
+        .max(Comparator.comparingLong((String n) -> sim.nodes().podsOn(n).stream()
+            .filter(p -> name.equals(p.getMetadata().getLabels().get(Names.LABEL_DEPLOYMENT))).count()))
+        .orElseThrow();
+    long workersThere = sim.nodes().podsOn(node).size();
+    long podsCreatedBefore = count(sim, "create");
+    Instant started = Instant.now();
+    NodeDrain drain = sim.nodes().kubectlDrain(node, null);
+    line("kubectl drain " + node + " (" + workersThere + " workers on it): cordon, then evict every 5 s");
+    boolean emptied = watcher.until(s -> drain.done().isDone(), Duration.ofSeconds(timeoutSeconds));
+    double drainSeconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
+    line(emptied ? "node " + node + " is empty: kubectl drain finished" : "node " + node + " did not empty");
+    boolean healthy = emptied && watcher.until(s -> s.getPhase() == Phase.Healthy, Duration.ofSeconds(timeoutSeconds));
+    CallLedger ledger = sim.ledger();
+    Map<String, Object> summary = new LinkedHashMap<>();
+    AgentDeploymentStatus last = watcher.last();
+    summary.put("phase", last == null || last.getPhase() == null ? "Unknown" : last.getPhase().name());
+    summary.put("node", node);
+    summary.put("nodeDrainSeconds", drainSeconds);
+    summary.put("evictionsRefused", drain.evictionsRefused());
+    summary.put("forcedDeletes", drain.forcedDeletes());
+    summary.put("callsStarted", ledger.started());
+    summary.put("callsCompleted", ledger.completed());
+    summary.put("callsCut", ledger.cut());
+    summary.put("callsLive", ledger.live());
+    summary.put("callsNoWorker", ledger.rejected());
+    summary.put("podsCreated", count(sim, "create") - podsCreatedBefore);
+    printSummary(summary);
+    boolean ok = healthy && ledger.cut() == 0 && ledger.rejected() == 0 && drain.forcedDeletes() == 0;
+    out.println(ok ? "OK: drained " + node + " with 0 calls cut and none without a worker"
+        : "FAILED: " + (!healthy ? "the node did not empty, or the deployment did not return to Healthy"
+            : ledger.cut() + " calls cut, " + ledger.rejected() + " calls found no worker"));
+    return ok ? 0 : 1;
+  }
+
+  private void printSummary(Map<String, Object> summary) throws java.io.IOException {
+    out.println();
+    out.println("Summary");
+    summary.forEach((k, v) -> out.printf("  %-17s %s%n", k, v));
+    if (summaryJson != null) {
+      Files.writeString(summaryJson, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(summary));
     }
   }
 

@@ -396,4 +396,87 @@ class DeciderTest {
     assertThat(d.creates()).filteredOn(c -> c.template().revision().equals("old"))
         .singleElement().satisfies(c -> assertThat(c.template().version()).isEqualTo("ver-old"));
   }
+
+  // ---------------------------------------------------------------- disruptions
+
+  @Test
+  void theBudgetIsCreatedOnceThenLeftAlone() {
+    SnapshotBuilder b = healthyAtTarget();
+    Decision first = Decider.decide(b.build());
+    assertThat(first.budget().write().getSpec().getMinAvailable().getIntVal()).isEqualTo(2);
+    assertThat(first.budget().write().getSpec().getUnhealthyPodEvictionPolicy()).isEqualTo("AlwaysAllow");
+
+    b.budget = first.budget().write();
+    assertThat(Decider.decide(b.build()).budget()).isNull();
+  }
+
+  @Test
+  void aRolloutRaisesTheBudgetBeforeItsNewPodsExist() {
+    SnapshotBuilder b = rollingOut();
+    b.budget = tech.openrtc.operator.disruption.DisruptionBudget.build(b.resource, 2);
+    Decision d = Decider.decide(b.build());
+    assertThat(d.creates()).isNotEmpty();
+    assertThat(d.budget().write().getSpec().getMinAvailable().getIntVal()).isEqualTo(4);
+  }
+
+  @Test
+  void withTheBudgetOffOursIsDeletedAndAForeignOneIsLeftAlone() {
+    SnapshotBuilder b = healthyAtTarget();
+    b.spec(s -> {
+      tech.openrtc.operator.api.DisruptionSpec off = new tech.openrtc.operator.api.DisruptionSpec();
+      off.setBudget(false);
+      s.setDisruption(off);
+    });
+    b.budget = tech.openrtc.operator.disruption.DisruptionBudget.build(b.resource, 2);
+    assertThat(Decider.decide(b.build()).budget().delete()).isNotNull();
+
+    SnapshotBuilder foreign = healthyAtTarget();
+    foreign.budget = new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder()
+        .withNewMetadata().withName("support").withNamespace("voice").endMetadata()
+        .withNewSpec().withMaxUnavailable(new io.fabric8.kubernetes.api.model.IntOrString(1)).endSpec().build();
+    assertThat(Decider.decide(foreign.build()).budget()).isNull();
+  }
+
+  @Test
+  void aLostPodIsAWarningACountInStatusAndAMetric() {
+    SnapshotBuilder b = healthyAtTarget();
+    b.lost.add(new LostCalls.LostPod("a9", "ver-old", b.target(), 3, "pod_lost", "removed at once (forced delete or lost node)"));
+    Decision d = Decider.decide(b.build());
+    assertThat(d.audits()).filteredOn(a -> a.event().equals(Recorder.CALLS_CUT)).singleElement().satisfies(a -> {
+      assertThat(a.warning()).isTrue();
+      assertThat(a.message()).contains("a9", "3 call(s)");
+      assertThat(a.extra()).containsEntry("reason", "pod_lost").containsEntry("callsCut", 3);
+    });
+    assertThat(d.status().getCallsCut()).isEqualTo(3L);
+    assertThat(d.metrics().lost()).hasSize(1);
+  }
+
+  @Test
+  void anEvacuationNamesTheNodeInTheDrainAndInTheStatus() {
+    SnapshotBuilder b = healthyAtTarget();
+    String target = b.target();
+    b.pods.clear();
+    b.pod(pod("a1", target).ready().on("n1")).pod(pod("a2", target).ready().on("n2"))
+        .pod(pod("a3", target).ready().on("n2"));
+    b.disrupted("n1");
+    Decision d = Decider.decide(b.build());
+
+    assertThat(drained(d)).containsExactly("a1");
+    assertThat(d.audits()).filteredOn(a -> a.event().equals(Recorder.DRAIN_STARTED)).singleElement()
+        .satisfies(a -> assertThat(a.extra()).containsEntry("node", "n1"));
+    assertThat(d.status().getConditions()).anySatisfy(c -> {
+      assertThat(c.getType()).isEqualTo("Evacuating");
+      assertThat(c.getStatus()).isEqualTo("True");
+      assertThat(c.getMessage()).contains("node n1 (cordoned)");
+    });
+  }
+
+  @Test
+  void activeReadsAskForTheNextPass() {
+    SnapshotBuilder b = healthyAtTarget();
+    b.nextActiveRead = Fixtures.NOW.plusSeconds(7);
+    b.budget = tech.openrtc.operator.disruption.DisruptionBudget.build(b.resource, 2);
+    assertThat(Decider.decide(b.build()).requeue()).isBetween(java.time.Duration.ofSeconds(7),
+        java.time.Duration.ofMillis(7100));
+  }
 }
