@@ -31,6 +31,8 @@ final class WriteBudget {
       new Minimum("patch configmaps", 2, 0,
           "membership: at promotion (new active version, old one draining), and when the old one is gone"),
       new Minimum("create controllerrevisions", 1, 0, "the new revision's history record"),
+      new Minimum("patch poddisruptionbudgets", 2, 0, "the budget's minAvailable raised before the new revision's"
+          + " pods are created (so none of the doubled pods is evictable), and lowered once Healthy"),
       new Minimum("create events", 3, 2,
           "by design every step is an Event: started, promoted, completed per deployment; drain_started and"
               + " pod_drained per pod"));

@@ -200,8 +200,10 @@ public final class Decider {
           Recorder.extra("from", s.observed().active())));
     }
     if (status.getPhase() == Phase.Healthy && previous.getPhase() != Phase.Healthy) {
+      boolean evacuated = previous.getMessage() != null && previous.getMessage().startsWith("Evacuating");
       audits.add(new AuditRecord(Recorder.COMPLETED, s.key(), "ok", status.getActiveVersion(),
-          status.getActiveRevision(), false, "Rollout complete: " + status.getMessage(), null));
+          status.getActiveRevision(), false, (evacuated ? "Evacuation complete: " : "Rollout complete: ")
+              + status.getMessage(), null));
     }
     return audits;
   }

@@ -43,12 +43,18 @@ public class StatusWriter {
   }
 
   /**
-   * Whether {@code status} is to be written over {@code stored}: it differs, and not in call
-   * counts alone within {@link #IN_FLIGHT_ONLY_INTERVAL} of the last write.
+   * Whether {@code status} is to be written over {@code stored}: it differs, not only in the call
+   * counts of pods that are not draining (read every drain.activePollSeconds: they ride along with
+   * the next write, and /metrics has them live; written alone they would be a status write per
+   * deployment per read), and not in call counts alone within {@link #IN_FLIGHT_ONLY_INTERVAL} of
+   * the last write.
    */
   static boolean due(AgentDeploymentStatus stored, AgentDeploymentStatus status, Instant lastWrite, Instant now) {
     JsonNode before = JSON.valueToTree(stored == null ? new AgentDeploymentStatus() : stored);
     if (before.equals(JSON.valueToTree(status))) {
+      return false;
+    }
+    if (withoutServingInFlight(before).equals(withoutServingInFlight(JSON.valueToTree(status)))) {
       return false;
     }
     return lastWrite == null || !now.isBefore(lastWrite.plus(IN_FLIGHT_ONLY_INTERVAL))
@@ -93,6 +99,17 @@ public class StatusWriter {
     tree.path("versions").forEach(v -> {
       zeroOrSome((ObjectNode) v, "inFlight");
       zeroOrSome((ObjectNode) v, "inFlightUnknown");
+    });
+    return tree;
+  }
+
+  /** The status without the call counts of versions that are not draining. */
+  private static JsonNode withoutServingInFlight(JsonNode status) {
+    JsonNode tree = status.deepCopy();
+    tree.path("versions").forEach(v -> {
+      if (!"Draining".equals(v.path("role").asText())) {
+        ((ObjectNode) v).remove("inFlight");
+      }
     });
     return tree;
   }

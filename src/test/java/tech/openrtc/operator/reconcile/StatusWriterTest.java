@@ -60,4 +60,25 @@ class StatusWriterTest {
     assertThat(StatusWriter.due(draining(5, 3, "True"), draining(5, 3, "True"), lastWrite, lastWrite.plusSeconds(60)))
         .as("nothing changed: nothing to write").isFalse();
   }
+
+  @Test
+  void callCountsOfServingPodsAloneAreNeverWrittenButRideAlongWithTheNextWrite() {
+    AgentDeploymentStatus before = draining(5, 3, "True");
+    VersionStatus active = new VersionStatus();
+    active.setVersion("v2");
+    active.setRole(Role.Active);
+    active.setReplicas(3);
+    active.setReady(3);
+    active.setInFlight(7);
+    before.setVersions(List.of(active, before.getVersions().get(0)));
+    AgentDeploymentStatus after = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper()
+        .convertValue(before, AgentDeploymentStatus.class);
+    after.getVersions().get(0).setInFlight(0);
+    Instant longAfter = Instant.parse("2020-01-01T00:10:00Z");
+    assertThat(StatusWriter.due(before, after, Instant.parse("2020-01-01T00:00:00Z"), longAfter))
+        .as("active calls 7 -> 0 alone").isFalse();
+    after.getVersions().get(1).setReady(2);
+    assertThat(StatusWriter.due(before, after, Instant.parse("2020-01-01T00:00:00Z"), longAfter))
+        .as("with a real change").isTrue();
+  }
 }
