@@ -179,6 +179,10 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
     return new InformerEventSource<>(
         InformerEventSourceConfiguration.from(Node.class, AgentDeployment.class)
             .withName("nodes")
+            // Nodes are cluster-scoped: with --namespace, following the controller's namespaces
+            // would list nodes "in" a namespace and see none.
+            .withWatchAllNamespaces()
+            .withFollowControllerNamespacesChanges(false)
             .withSecondaryToPrimaryMapper(this::deploymentsOn)
             .withOnUpdateFilter((now, before) -> !nodeDisruption.why(now).equals(nodeDisruption.why(before)))
             .build(),

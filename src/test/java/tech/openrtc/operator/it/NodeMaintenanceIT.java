@@ -208,4 +208,21 @@ class NodeMaintenanceIT {
     assertThat(t.sim.ledger().completed()).isEqualTo(4);
     assertThat(t.get("nobudget").getStatus().getCallsCut()).as("nothing counted as lost").isNull();
   }
+
+  @Test
+  void anOperatorWatchingOneNamespaceEvacuatesToo() {
+    t.stopOperator();
+    try (tech.openrtc.operator.AgentOperator scoped = tech.openrtc.operator.AgentOperator.start(
+        t.sim.newClient(OperatorTestSupport.OPERATOR_UA), java.util.Set.of(NS), -1)) {
+      t.create(busyDeployment("scoped", "v1", 2));
+      t.awaitHealthyAt("scoped", "v1", Duration.ofSeconds(20));
+      String node = nodeOf(t.pods("scoped").get(0));
+
+      t.sim.nodes().kubectlDrain(node, null).done().orTimeout(30, TimeUnit.SECONDS).join();
+
+      t.awaitHealthyAt("scoped", "v1", Duration.ofSeconds(15));
+      assertThat(podsOn(node, "scoped")).isEmpty();
+      assertThat(events("deployment.drain_started")).anySatisfy(e -> assertThat(e.getMessage()).contains(node));
+    }
+  }
 }
