@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -163,9 +162,10 @@ class NodeMaintenanceIT {
     while (worker.activeCalls() < 2) {
       calls.placeCall(Duration.ofSeconds(60));
     }
-    // Both calls read at least once by the active poll (every second).
-    await().atMost(Duration.ofSeconds(5)).until(() -> t.get("lost").getStatus().getVersions().stream()
-        .anyMatch(v -> Integer.valueOf(2).equals(v.getInFlight()) || Optional.ofNullable(v.getInFlight()).orElse(0) >= 2));
+    // Both calls read by the active poll (every second): the live gauge shows them.
+    await().atMost(Duration.ofSeconds(5)).until(() -> t.operator().meterRegistry()
+        .find("openrtc.agentdeployment.inflight.calls").tags("name", "lost", "role", "Active").gauges().stream()
+        .mapToDouble(io.micrometer.core.instrument.Gauge::value).sum() >= 2);
 
     t.user.pods().inNamespace(NS).withName(pod).withGracePeriod(0).delete();
 
