@@ -14,13 +14,15 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Version("v1alpha1")
 @Plural("agentdeployments")
 @ShortNames({"agd", "agentdeploy"})
+@AdditionalPrinterColumn(name = "READY", jsonPath = ".status.ready")
 @AdditionalPrinterColumn(name = "ACTIVE", jsonPath = ".status.activeVersion")
 @AdditionalPrinterColumn(name = "TARGET", jsonPath = ".spec.version")
-@AdditionalPrinterColumn(name = "READY", jsonPath = ".status.readyReplicas", type = Type.INTEGER)
 @AdditionalPrinterColumn(name = "DRAINING", jsonPath = ".status.drainingReplicas", type = Type.INTEGER)
-@AdditionalPrinterColumn(name = "CALLS", jsonPath = ".status.drainingCalls", type = Type.INTEGER)
+@AdditionalPrinterColumn(name = "CALLS", jsonPath = ".status.calls", type = Type.INTEGER)
 @AdditionalPrinterColumn(name = "PHASE", jsonPath = ".status.phase")
 @AdditionalPrinterColumn(name = "AGE", jsonPath = ".metadata.creationTimestamp", type = Type.DATE)
+@AdditionalPrinterColumn(name = "ACTIVE-REVISION", jsonPath = ".status.activeRevision", priority = 1)
+@AdditionalPrinterColumn(name = "TARGET-REVISION", jsonPath = ".status.targetRevision", priority = 1)
 public class AgentDeployment extends CustomResource<AgentDeploymentSpec, AgentDeploymentStatus>
     implements Namespaced {
 

@@ -31,6 +31,10 @@ public class AgentDeploymentStatus extends Tolerant {
   private Integer readyReplicas;
   private Integer drainingReplicas;
   private Integer drainingCalls;
+  /** "ready/replicas" of the active revision, as kubectl prints a Deployment's READY. */
+  private String ready;
+  /** Calls in flight on every version (known readings; the active pods' as last read). */
+  private Integer calls;
   /** Calls cut because a drain deadline passed, over the life of this AgentDeployment. */
   private Long callsCut;
 
@@ -64,6 +68,10 @@ public class AgentDeploymentStatus extends Tolerant {
   public void setReadyReplicas(Integer readyReplicas) { this.readyReplicas = readyReplicas; }
   public Integer getDrainingReplicas() { return drainingReplicas; }
   public void setDrainingReplicas(Integer drainingReplicas) { this.drainingReplicas = drainingReplicas; }
+  public String getReady() { return ready; }
+  public void setReady(String ready) { this.ready = ready; }
+  public Integer getCalls() { return calls; }
+  public void setCalls(Integer calls) { this.calls = calls; }
   public Integer getDrainingCalls() { return drainingCalls; }
   public void setDrainingCalls(Integer drainingCalls) { this.drainingCalls = drainingCalls; }
   public Long getCallsCut() { return callsCut; }

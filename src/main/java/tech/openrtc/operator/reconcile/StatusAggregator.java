@@ -91,6 +91,9 @@ public final class StatusAggregator {
         .thenComparing(VersionStatus::getRevision));
     versions.addAll(drainingVersions);
     s.setVersions(versions);
+    s.setReady(activeReady + "/" + spec.replicas());
+    List<Integer> known = versions.stream().map(VersionStatus::getInFlight).filter(Objects::nonNull).toList();
+    s.setCalls(known.isEmpty() ? null : known.stream().mapToInt(Integer::intValue).sum());
 
     Conditions conditions = new Conditions(previous.getConditions(), resource.getMetadata().getGeneration(), now);
     conditions.set(Conditions.AVAILABLE, activeReady >= spec.replicas(),

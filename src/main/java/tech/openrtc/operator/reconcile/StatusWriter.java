@@ -33,6 +33,7 @@ public class StatusWriter {
 
   private static final ObjectMapper JSON = Serialization.jsonMapper();
   static final Duration IN_FLIGHT_ONLY_INTERVAL = Duration.ofSeconds(5);
+  static final Duration SERVING_ONLY_INTERVAL = Duration.ofSeconds(60);
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -43,19 +44,24 @@ public class StatusWriter {
   }
 
   /**
-   * Whether {@code status} is to be written over {@code stored}: it differs, not only in the call
-   * counts of pods that are not draining (read every drain.activePollSeconds: they ride along with
-   * the next write, and /metrics has them live; written alone they would be a status write per
-   * deployment per read), and not in call counts alone within {@link #IN_FLIGHT_ONLY_INTERVAL} of
-   * the last write.
+   * Whether {@code status} is to be written over {@code stored}: it differs, and
+   * <ul>
+   *   <li>not only in the call counts of pods that are not draining (read every
+   *       drain.activePollSeconds) within {@link #SERVING_ONLY_INTERVAL} of the last write: at
+   *       steady traffic that is at most one write a minute per deployment, and /metrics has the
+   *       counts live; an absent count and 0 are the same, so an idle deployment writes nothing;
+   *   <li>not in call counts alone within {@link #IN_FLIGHT_ONLY_INTERVAL} of the last write.
+   * </ul>
    */
   static boolean due(AgentDeploymentStatus stored, AgentDeploymentStatus status, Instant lastWrite, Instant now) {
     JsonNode before = JSON.valueToTree(stored == null ? new AgentDeploymentStatus() : stored);
-    if (before.equals(JSON.valueToTree(status))) {
+    JsonNode after = JSON.valueToTree(status);
+    if (before.equals(after)) {
       return false;
     }
-    if (withoutServingInFlight(before).equals(withoutServingInFlight(JSON.valueToTree(status)))) {
-      return false;
+    if (withoutServingInFlight(before).equals(withoutServingInFlight(after))) {
+      return !servingCounts(before).equals(servingCounts(after))
+          && (lastWrite == null || !now.isBefore(lastWrite.plus(SERVING_ONLY_INTERVAL)));
     }
     return lastWrite == null || !now.isBefore(lastWrite.plus(IN_FLIGHT_ONLY_INTERVAL))
         || !onlyInFlightDiffers(stored, status);
@@ -94,6 +100,7 @@ public class StatusWriter {
   private static JsonNode withoutInFlight(AgentDeploymentStatus status) {
     ObjectNode tree = JSON.valueToTree(status);
     tree.remove("message");
+    tree.remove("calls");
     zeroOrSome(tree, "drainingCalls");
     tree.path("conditions").forEach(c -> ((ObjectNode) c).remove("message"));
     tree.path("versions").forEach(v -> {
@@ -103,15 +110,28 @@ public class StatusWriter {
     return tree;
   }
 
-  /** The status without the call counts of versions that are not draining. */
+  /** The status without the call counts of versions that are not draining (and their total). */
   private static JsonNode withoutServingInFlight(JsonNode status) {
-    JsonNode tree = status.deepCopy();
+    ObjectNode tree = status.deepCopy();
+    tree.remove("calls");
     tree.path("versions").forEach(v -> {
       if (!"Draining".equals(v.path("role").asText())) {
         ((ObjectNode) v).remove("inFlight");
       }
     });
     return tree;
+  }
+
+  /** The call counts of versions that are not draining, and the total; absent reads as 0. */
+  private static List<Integer> servingCounts(JsonNode status) {
+    List<Integer> counts = new java.util.ArrayList<>();
+    counts.add(status.path("calls").asInt(0));
+    status.path("versions").forEach(v -> {
+      if (!"Draining".equals(v.path("role").asText())) {
+        counts.add(v.path("inFlight").asInt(0));
+      }
+    });
+    return counts;
   }
 
   private static void zeroOrSome(ObjectNode node, String field) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The committed CRD is what the build generates from the API classes. */
@@ -36,5 +37,16 @@ class CrdUpToDateTest {
     for (String column : new String[] {"ACTIVE", "TARGET", "READY", "DRAINING", "CALLS", "PHASE", "AGE"}) {
       assertThat(crd).contains("name: \"" + column + "\"");
     }
+  }
+
+  @Test
+  void printerColumnsAreInKubectlsOrderNotTheGeneratorsJsonPathOrder() throws Exception {
+    List<String> names = new java.util.ArrayList<>();
+    var crd = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(Files.readString(Path.of("crds", FILE)),
+        io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition.class);
+    crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns().forEach(c -> names.add(c.getName()));
+    assertThat(names).containsExactly("READY", "ACTIVE", "TARGET", "DRAINING", "CALLS", "PHASE", "AGE",
+        "ACTIVE-REVISION", "TARGET-REVISION");
+    assertThat(names).isEqualTo(PrinterColumns.declared());
   }
 }

@@ -62,7 +62,7 @@ class StatusWriterTest {
   }
 
   @Test
-  void callCountsOfServingPodsAloneAreNeverWrittenButRideAlongWithTheNextWrite() {
+  void callCountsOfServingPodsAloneAreWrittenAtMostOnceAMinute() {
     AgentDeploymentStatus before = draining(5, 3, "True");
     VersionStatus active = new VersionStatus();
     active.setVersion("v2");
@@ -74,9 +74,17 @@ class StatusWriterTest {
     AgentDeploymentStatus after = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper()
         .convertValue(before, AgentDeploymentStatus.class);
     after.getVersions().get(0).setInFlight(0);
-    Instant longAfter = Instant.parse("2020-01-01T00:10:00Z");
-    assertThat(StatusWriter.due(before, after, Instant.parse("2020-01-01T00:00:00Z"), longAfter))
-        .as("active calls 7 -> 0 alone").isFalse();
+    Instant lastWrite = Instant.parse("2020-01-01T00:00:00Z");
+    assertThat(StatusWriter.due(before, after, lastWrite, lastWrite.plusSeconds(59)))
+        .as("active calls 7 -> 0 alone, within a minute").isFalse();
+    assertThat(StatusWriter.due(before, after, lastWrite, lastWrite.plusSeconds(60)))
+        .as("a minute after the last write").isTrue();
+    AgentDeploymentStatus unread = io.fabric8.kubernetes.client.utils.Serialization.jsonMapper()
+        .convertValue(after, AgentDeploymentStatus.class);
+    unread.getVersions().get(0).setInFlight(null);
+    assertThat(StatusWriter.due(unread, after, lastWrite, lastWrite.plusSeconds(600)))
+        .as("absent and 0 are the same: an idle deployment writes nothing").isFalse();
+    Instant longAfter = lastWrite.plusSeconds(600);
     after.getVersions().get(1).setReady(2);
     assertThat(StatusWriter.due(before, after, Instant.parse("2020-01-01T00:00:00Z"), longAfter))
         .as("with a real change").isTrue();
