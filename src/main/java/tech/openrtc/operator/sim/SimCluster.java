@@ -1,5 +1,6 @@
 package tech.openrtc.operator.sim;
 
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
@@ -248,6 +249,18 @@ public final class SimCluster implements AutoCloseable {
 
   public RequestLog requests() {
     return requests;
+  }
+
+  /**
+   * Answers the next {@code times} PATCH requests to {@code path} (exactly, without the query)
+   * with a Status of {@code code}, say 403 as a real cluster refuses a write its RBAC does not
+   * allow; the requests after them are served as usual.
+   */
+  public void refuseNextPatches(String path, int code, int times) {
+    server.expect().patch().withPath(path)
+        .andReturn(code, new StatusBuilder().withStatus("Failure").withCode(code)
+            .withMessage("refused by the simulated cluster").build())
+        .times(times);
   }
 
   /** Starts placing calls for one AgentDeployment; stopped on {@link #close()}. */
