@@ -23,12 +23,13 @@ public final class ApiDocs {
   public static final Path DOCS = Path.of("docs", "api.md");
 
   /**
-   * Embedded Kubernetes types: listed as one row with a link, not field by field (the pod
-   * template alone is over 3000 lines of schema, documented by Kubernetes itself).
+   * Embedded Kubernetes types: listed as one row naming the type, not field by field (the pod
+   * template alone is over 3000 lines of schema, documented by Kubernetes itself). Named in plain
+   * text, not linked: the repository's Markdown links only to its own files (MarkdownLinksTest).
    */
   private static final Map<String, String> EMBEDDED = Map.of(
-      "spec.template", "[PodTemplateSpec](https://kubernetes.io/docs/reference/kubernetes-api/"
-          + "workload-resources/pod-template-v1/#PodTemplateSpec) (core/v1)");
+      "spec.template", "PodTemplateSpec (core/v1; Kubernetes API reference, "
+          + "`kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-template-v1/`)");
 
   private ApiDocs() {}
 

@@ -56,6 +56,8 @@ class ApiDocsTest {
   void thePodTemplateIsOneRowNotItsThousandsOfFields() throws Exception {
     String md = ApiDocs.render(Files.readString(ApiDocs.CRD));
 
-    assertThat(md).contains("| `spec.template` | [PodTemplateSpec](").doesNotContain("`spec.template.spec");
+    assertThat(md).contains("| `spec.template` | PodTemplateSpec (core/v1; ")
+        .doesNotContain("`spec.template.spec")
+        .doesNotContain("](http");
   }
 }
