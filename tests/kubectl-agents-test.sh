@@ -2,7 +2,7 @@
 # End-to-end test of the kubectl plugin (bin/kubectl-agents) as a user runs it.
 #
 # Starts the simulated cluster (`sim`) and the operator (`run`) from target/openrtc-operator.jar,
-# creates examples/quickstart.yaml with curl (there is no kubectl), bumps its version, and drives
+# creates examples/demo.yaml with curl (there is no kubectl), bumps its version, and drives
 # `kubectl agents rollout status|history|undo|pause|resume|restart` and `kubectl agents get`,
 # checking exit codes and output. Run after `mvn package`:
 #
@@ -190,9 +190,9 @@ op_pid=$!
 crd_url="$server$api_path"
 if python3 -c 'import yaml' 2>/dev/null; then
   python3 -c 'import json, sys, yaml; json.dump(yaml.safe_load(open(sys.argv[1])), sys.stdout)' \
-    examples/quickstart.yaml >"$TMP/quickstart.json" || fail "cannot convert examples/quickstart.yaml to JSON"
+    examples/demo.yaml >"$TMP/quickstart.json" || fail "cannot convert examples/demo.yaml to JSON"
 else
-  # examples/quickstart.yaml as JSON (no PyYAML here); keep the two in step.
+  # examples/demo.yaml as JSON (no PyYAML here); keep the two in step.
   cat >"$TMP/quickstart.json" <<'JSON'
 {"apiVersion": "agents.openrtc.tech/v1alpha1", "kind": "AgentDeployment",
  "metadata": {"name": "support", "namespace": "default"},
@@ -213,7 +213,7 @@ api() {
     --data-binary "@$4" "$2" 2>"$TMP/stderr"
 }
 
-last_cmd="POST examples/quickstart.yaml to $crd_url"
+last_cmd="POST examples/demo.yaml to $crd_url"
 echo "==> $last_cmd"
 code="$(api POST "$crd_url" application/json "$TMP/quickstart.json")"; last_rc=$code
 [ "$code" = 201 ] || fail "expected HTTP 201 creating the AgentDeployment, got $code"

@@ -61,9 +61,9 @@ public class DemoCommand implements Callable<Integer> {
     }
   }
 
-  static final String QUICKSTART = "examples/quickstart.yaml";
+  static final String DEMO_FILE = "examples/demo.yaml";
 
-  @Option(names = "--file", description = "AgentDeployment to apply (default: " + QUICKSTART + ", or the copy in the jar).")
+  @Option(names = "--file", description = "AgentDeployment to apply (default: " + DEMO_FILE + ", or the copy in the jar).")
   Path file;
 
   @Option(names = "--calls-per-second", defaultValue = "6", description = "Call arrival rate (default ${DEFAULT-VALUE}).")
@@ -106,7 +106,7 @@ public class DemoCommand implements Callable<Integer> {
       try (AgentOperator operator = AgentOperator.start(operatorClient, Set.of(), -1)) {
         line("simulated cluster up at " + sim.masterUrl() + "; operator started");
         user.resource(desired).create();
-        line("applied " + (file != null ? file : QUICKSTART) + ": " + ns + "/" + name + " version "
+        line("applied " + (file != null ? file : DEMO_FILE) + ": " + ns + "/" + name + " version "
             + desired.getSpec().getVersion() + ", " + desired.getSpec().getReplicas() + " replicas");
         Watcher watcher = new Watcher(user, ns, name);
         if (!watcher.until(s -> s.getPhase() == Phase.Healthy, Duration.ofSeconds(timeoutSeconds))) {
@@ -286,16 +286,16 @@ public class DemoCommand implements Callable<Integer> {
   }
 
   private AgentDeployment load() throws Exception {
-    Path path = file != null ? file : Path.of(QUICKSTART);
+    Path path = file != null ? file : Path.of(DEMO_FILE);
     if (Files.exists(path)) {
       return Serialization.unmarshal(Files.readString(path), AgentDeployment.class);
     }
     if (file != null) {
       throw new IllegalArgumentException("no such file: " + file);
     }
-    try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(QUICKSTART)) {
+    try (InputStream in = DemoCommand.class.getClassLoader().getResourceAsStream(DEMO_FILE)) {
       if (in == null) {
-        throw new IllegalStateException(QUICKSTART + " is neither on disk nor in the jar");
+        throw new IllegalStateException(DEMO_FILE + " is neither on disk nor in the jar");
       }
       return Serialization.unmarshal(in, AgentDeployment.class);
     }

@@ -51,6 +51,7 @@ class ExamplesTest {
   void theExamplesAreFound() {
     // Guards the globbing: an empty set would make every parameterized test below pass vacuously.
     assertThat(agentDeployments().map(d -> d.file().toString())).contains(
+        "examples/demo.yaml",
         "examples/quickstart.yaml",
         "examples/openrtc-worker/agentdeployment.yaml",
         "examples/livekit-agents-signal/agentdeployment.yaml");
@@ -171,5 +172,26 @@ class ExamplesTest {
         }
       });
     }
+  }
+
+  /**
+   * Users copy examples: every one but the demo's has values for a real cluster (drains of at
+   * least 10 minutes read no more often than every 5 s, a progress deadline of at least 5
+   * minutes), and the demo's says in its first line that its values are not.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("agentDeployments")
+  void examplesOtherThanTheDemoAreSafeToCopy(Doc doc) throws Exception {
+    if (doc.file().toString().equals("examples/demo.yaml")) {
+      assertThat(java.nio.file.Files.readAllLines(doc.file()).get(0)).startsWith("# DEMO VALUES, not for a real cluster");
+      return;
+    }
+    JsonNode spec = doc.node().path("spec");
+    assertThat(spec.path("drain").path("timeoutSeconds").asInt(3600)).as("%s drain.timeoutSeconds", doc)
+        .isGreaterThanOrEqualTo(600);
+    assertThat(spec.path("drain").path("pollSeconds").asInt(5)).as("%s drain.pollSeconds", doc)
+        .isGreaterThanOrEqualTo(5);
+    assertThat(spec.path("strategy").path("progressDeadlineSeconds").asInt(600)).as("%s progressDeadlineSeconds", doc)
+        .isGreaterThanOrEqualTo(300);
   }
 }
