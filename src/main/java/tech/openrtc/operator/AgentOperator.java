@@ -144,7 +144,9 @@ public final class AgentOperator implements AutoCloseable {
     InFlightProber prober = new InFlightProber();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     OperatorMetrics metrics = new OperatorMetrics(registry);
-    Leadership leadership = new Leadership(leaderElection);
+    LeaderElection.PodRef ownPod = leaderElection == null ? null : leaderElection.pod();
+    Leadership leadership = new Leadership(leaderElection,
+        ownPod == null ? null : new LeaderPodLabel(client, ownPod.namespace(), ownPod.name()));
     Operator operator = new Operator(o -> o
         .withKubernetesClient(client)
         // JOSDK's reconcile metrics, not per resource: a series per AgentDeployment is for the gauges above.
@@ -283,6 +285,9 @@ public final class AgentOperator implements AutoCloseable {
     leadership.stopping();
     ready.set(false);
     keyWatch.shutdownNow();
+    // The webhook Service stops selecting this pod first: it is going, and the Lease is not
+    // released, so the next leader takes over only once it expires.
+    leadership.close();
     try {
       operator.stop();
     } finally {

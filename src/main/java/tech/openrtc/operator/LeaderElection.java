@@ -12,9 +12,29 @@ import java.util.UUID;
  *
  * @param onLost run when this instance loses the Lease without having been asked to stop (the
  *     operator has already stopped reconciling by then); e.g. exit so a fresh standby replaces it
+ * @param pod this replica's own pod, labelled {@value LeaderPodLabel#LABEL} while it leads so
+ *     that the webhook Service selects it; null: no pod to label (run outside a cluster)
  */
 public record LeaderElection(String leaseName, String leaseNamespace, String identity,
-    Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, Runnable onLost) {
+    Duration leaseDuration, Duration renewDeadline, Duration retryPeriod, Runnable onLost, PodRef pod) {
+
+  /** A pod by namespace and name. */
+  public record PodRef(String namespace, String name) {
+
+    /**
+     * This process's pod: env POD_NAME (else HOSTNAME, which a pod's container gets as its pod
+     * name) in POD_NAMESPACE (else {@code fallbackNamespace}); null when no name is known.
+     */
+    public static PodRef fromEnvironment(String fallbackNamespace) {
+      String name = firstSet(System.getenv("POD_NAME"), System.getenv("HOSTNAME"));
+      String namespace = firstSet(System.getenv("POD_NAMESPACE"), fallbackNamespace);
+      return name == null || namespace == null ? null : new PodRef(namespace, name);
+    }
+
+    private static String firstSet(String a, String b) {
+      return a != null && !a.isBlank() ? a : b != null && !b.isBlank() ? b : null;
+    }
+  }
 
   public static final String LEASE_NAME = "openrtc-operator";
 
@@ -24,7 +44,7 @@ public record LeaderElection(String leaseName, String leaseNamespace, String ide
         LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
         LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
         LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
-        () -> { });
+        () -> { }, null);
   }
 
   /** HOSTNAME (the pod name in a cluster), else a random id: unique per replica either way. */
@@ -34,11 +54,19 @@ public record LeaderElection(String leaseName, String leaseNamespace, String ide
   }
 
   public LeaderElection withTimings(Duration leaseDuration, Duration renewDeadline, Duration retryPeriod) {
-    return new LeaderElection(leaseName, leaseNamespace, identity, leaseDuration, renewDeadline, retryPeriod, onLost);
+    return new LeaderElection(leaseName, leaseNamespace, identity, leaseDuration, renewDeadline, retryPeriod, onLost,
+        pod);
   }
 
   public LeaderElection whenLost(Runnable onLost) {
-    return new LeaderElection(leaseName, leaseNamespace, identity, leaseDuration, renewDeadline, retryPeriod, onLost);
+    return new LeaderElection(leaseName, leaseNamespace, identity, leaseDuration, renewDeadline, retryPeriod, onLost,
+        pod);
+  }
+
+  /** Label this pod while leading (null: none). */
+  public LeaderElection withPod(PodRef pod) {
+    return new LeaderElection(leaseName, leaseNamespace, identity, leaseDuration, renewDeadline, retryPeriod, onLost,
+        pod);
   }
 
   LeaderElectionConfiguration josdkConfiguration(LeaderCallbacks callbacks) {

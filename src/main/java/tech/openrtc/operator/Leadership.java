@@ -6,19 +6,27 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Whether this instance holds the Lease (always, without leader election), kept by the elector's callbacks. */
-final class Leadership {
+/**
+ * Whether this instance holds the Lease (always, without leader election), kept by the elector's
+ * callbacks, and shown on this replica's pod by a {@link LeaderPodLabel} when there is one.
+ */
+final class Leadership implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(Leadership.class);
 
   private final LeaderElection election;
   private final AtomicBoolean leading;
+  private final LeaderPodLabel podLabel;
   private volatile boolean stopping;
   private volatile Runnable stopReconciling = () -> { };
 
-  /** @param election null: no election, this instance reconciles from the start */
-  Leadership(LeaderElection election) {
+  /**
+   * @param election null: no election, this instance reconciles from the start
+   * @param podLabel null: no pod to label (no election, or no pod known)
+   */
+  Leadership(LeaderElection election, LeaderPodLabel podLabel) {
     this.election = election;
+    this.podLabel = podLabel;
     this.leading = new AtomicBoolean(election == null);
   }
 
@@ -42,13 +50,27 @@ final class Leadership {
     stopping = true;
   }
 
+  /** Takes the leader label off this replica's pod (shutting down: webhooks should go elsewhere). */
+  @Override
+  public void close() {
+    if (podLabel != null) {
+      podLabel.close();
+    }
+  }
+
   private void startedLeading() {
     leading.set(true);
+    if (podLabel != null) {
+      podLabel.leading(true);
+    }
     LOG.info("{} holds Lease {}/{}: reconciling", election.identity(), election.leaseNamespace(), election.leaseName());
   }
 
   private void stoppedLeading() {
     leading.set(false);
+    if (podLabel != null) {
+      podLabel.leading(false);
+    }
     if (stopping) {
       return;
     }

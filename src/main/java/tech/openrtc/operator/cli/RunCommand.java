@@ -15,6 +15,7 @@ import picocli.CommandLine.Option;
 import tech.openrtc.operator.AgentOperator;
 import tech.openrtc.operator.membership.SigningKeySet;
 import tech.openrtc.operator.LeaderElection;
+import tech.openrtc.operator.LeaderPodLabel;
 
 /** Runs the operator against the current kubeconfig or in-cluster config until stopped. */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -48,7 +49,9 @@ public class RunCommand implements Callable<Integer> {
 
   @Option(names = "--leader-election",
       description = "Run as one of several replicas: only the holder of Lease " + LeaderElection.LEASE_NAME
-          + " in the operator namespace reconciles, the others stand by. Identity: HOSTNAME, else a random id.")
+          + " in the operator namespace reconciles, the others stand by. Identity: HOSTNAME, else a random id."
+          + " The leader labels its own pod (POD_NAME, else HOSTNAME, in POD_NAMESPACE, else OPERATOR_NAMESPACE) "
+          + LeaderPodLabel.LABEL + "=true for the webhook Service.")
   boolean leaderElection;
 
   @Option(names = "--disruption-taint", paramLabel = "KEY",
@@ -74,9 +77,12 @@ public class RunCommand implements Callable<Integer> {
         : LeaderElection.of(ownNamespace, LeaderElection.defaultIdentity()).whenLost(() -> {
           lostLease.set(true);
           stopped.countDown();
-        });
+        }).withPod(LeaderElection.PodRef.fromEnvironment(ownNamespace));
     if (election != null) {
-      LOG.info("leader election: Lease {}/{}, identity {}", ownNamespace, election.leaseName(), election.identity());
+      LOG.info("leader election: Lease {}/{}, identity {}; labels pod {} {} while leading", ownNamespace,
+          election.leaseName(), election.identity(),
+          election.pod() == null ? "(none: no POD_NAME or HOSTNAME)" : election.pod().namespace() + "/" + election.pod().name(),
+          LeaderPodLabel.LABEL);
     }
     AgentOperator operator = AgentOperator.start(client, watched, httpPort, ownNamespace, rotateSigningKey, election,
         SigningKeySet.PUBLISH_DELAY, disruptionTaints);

@@ -104,6 +104,27 @@ class ExamplesTest {
   }
 
   @Test
+  void theWebhookIngressRoutesTheWebhookPathToTheWebhookServiceOverTls() {
+    Doc ingress = DOCS.stream().filter(d -> d.kind().equals("Ingress")).findFirst().orElseThrow();
+    assertThat(ingress.file().toString()).isEqualTo("examples/livekit-webhook-ingress.yaml");
+    assertThat(ingress.node().path("apiVersion").asText()).isEqualTo("networking.k8s.io/v1");
+    JsonNode path = ingress.node().at("/spec/rules/0/http/paths/0");
+    assertThat(path.path("path").asText()).isEqualTo("/livekit/webhook");
+    JsonNode backend = path.at("/backend/service");
+    Doc service = DOCS.stream()
+        .filter(d -> d.kind().equals("Service") && d.name().equals(backend.path("name").asText()))
+        .findFirst().orElseThrow(() -> new AssertionError("no Service " + backend.path("name")));
+    assertThat(service.file().toString()).isEqualTo("manifests/base/webhook-service.yaml");
+    assertThat(service.namespace()).isEqualTo(ingress.namespace());
+    List<String> portNames = new ArrayList<>();
+    service.node().at("/spec/ports").forEach(p -> portNames.add(p.path("name").asText()));
+    assertThat(portNames).contains(backend.at("/port/name").asText());
+    JsonNode tls = ingress.node().at("/spec/tls/0");
+    assertThat(tls.path("secretName").asText()).isNotBlank();
+    assertThat(tls.path("hosts").get(0).asText()).isEqualTo(ingress.node().at("/spec/rules/0/host").asText());
+  }
+
+  @Test
   void aMisspeltSpecFieldIsRejected() throws Exception {
     JsonNode misspelt = new YAMLMapper().readTree("""
         apiVersion: agents.openrtc.tech/v1alpha1

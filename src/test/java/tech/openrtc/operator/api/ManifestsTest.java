@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import tech.openrtc.operator.LeaderPodLabel;
 import tech.openrtc.operator.api.YamlDocuments.Doc;
 
 /**
@@ -66,9 +67,33 @@ class ManifestsTest {
       labels.fields().forEachRemaining((Map.Entry<String, JsonNode> label) ->
           assertThat(podLabels.path(label.getKey())).as("%s %s", selector[1], label.getKey()).isEqualTo(label.getValue()));
     }
+    JsonNode webhookSelector = only("Service", "manifests/base/webhook-service.yaml").at("/spec/selector");
+    webhookSelector.fields().forEachRemaining((Map.Entry<String, JsonNode> label) -> {
+      if (!label.getKey().equals(LeaderPodLabel.LABEL)) {
+        assertThat(podLabels.path(label.getKey())).as("webhook-service.yaml %s", label.getKey()).isEqualTo(label.getValue());
+      }
+    });
     JsonNode metricsPort = only("Service", "manifests/base/metrics-service.yaml").at("/spec/ports/0");
     assertThat(metricsPort.path("name").asText()).isEqualTo("http-metrics");
     assertThat(metricsPort.path("targetPort").asText())
+        .isEqualTo(deployment().at("/spec/template/spec/containers/0/ports/0/name").asText());
+  }
+
+  @Test
+  void theWebhookServiceSelectsOnlyThePodTheLeaderLabels() {
+    // A standby answers /livekit/webhook with 503: the Service must not send webhooks to it.
+    JsonNode selector = only("Service", "manifests/base/webhook-service.yaml").at("/spec/selector");
+    assertThat(selector.path(LeaderPodLabel.LABEL).asText()).isEqualTo("true");
+    assertThat(deployment().at("/spec/template/metadata/labels").has(LeaderPodLabel.LABEL))
+        .as("the label is the leader's to add, not the template's").isFalse();
+    assertThat(deployment().at("/spec/template/spec/containers/0/args").toString()).contains("--leader-election");
+    // The operator finds its own pod from these (downward API).
+    Map<String, String> fieldRefs = new java.util.HashMap<>();
+    deployment().at("/spec/template/spec/containers/0/env").forEach(e ->
+        fieldRefs.put(e.path("name").asText(), e.at("/valueFrom/fieldRef/fieldPath").asText()));
+    assertThat(fieldRefs).containsEntry("POD_NAME", "metadata.name").containsEntry("POD_NAMESPACE", "metadata.namespace");
+    JsonNode port = only("Service", "manifests/base/webhook-service.yaml").at("/spec/ports/0");
+    assertThat(port.path("targetPort").asText())
         .isEqualTo(deployment().at("/spec/template/spec/containers/0/ports/0/name").asText());
   }
 

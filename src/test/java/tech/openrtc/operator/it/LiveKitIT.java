@@ -44,7 +44,7 @@ class LiveKitIT extends OperatorIT {
   static final String KEY = "APIoperatortest";
   static final String SECRET = "operator-test-secret-0123456789abcdefgh";
 
-  private static AgentDeployment livekitDeployment(String name, String version, int replicas, String url) {
+  static AgentDeployment livekitDeployment(String name, String version, int replicas, String url) {
     AgentDeployment d = deployment(name, version, replicas);
     InFlightSpec inFlight = new InFlightSpec();
     inFlight.setLivekit(new LiveKitInFlightSource());

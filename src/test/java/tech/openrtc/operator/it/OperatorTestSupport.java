@@ -72,9 +72,26 @@ public final class OperatorTestSupport implements AutoCloseable {
    * {@code openrtc-operator/<identity>}), a 4 s Lease, an HTTP port. Closed with this.
    */
   public AgentOperator startReplica(String identity) {
+    return startReplica(identity, null);
+  }
+
+  /**
+   * A replica as in a cluster: first its own Pod (named as its identity, in the operator
+   * namespace, with the Deployment's name label), which it labels while it leads.
+   */
+  public AgentOperator startReplicaInPod(String identity) {
+    user.pods().inNamespace(AgentOperator.DEFAULT_NAMESPACE).resource(new io.fabric8.kubernetes.api.model.PodBuilder()
+        .withNewMetadata().withName(identity).withNamespace(AgentOperator.DEFAULT_NAMESPACE)
+        .addToLabels("app.kubernetes.io/name", "openrtc-operator").endMetadata()
+        .withNewSpec().addNewContainer().withName("operator").withImage("openrtc-operator").endContainer().endSpec()
+        .build()).create();
+    return startReplica(identity, new LeaderElection.PodRef(AgentOperator.DEFAULT_NAMESPACE, identity));
+  }
+
+  private AgentOperator startReplica(String identity, LeaderElection.PodRef pod) {
     KubernetesClient client = sim.newClient(OPERATOR_UA + "/" + identity);
     LeaderElection election = LeaderElection.of(AgentOperator.DEFAULT_NAMESPACE, identity)
-        .withTimings(Duration.ofSeconds(4), Duration.ofSeconds(3), Duration.ofMillis(500));
+        .withTimings(Duration.ofSeconds(4), Duration.ofSeconds(3), Duration.ofMillis(500)).withPod(pod);
     AgentOperator replica = AgentOperator.start(client, Set.of(), 0, AgentOperator.DEFAULT_NAMESPACE, false, election);
     replicas.add(replica);
     return replica;

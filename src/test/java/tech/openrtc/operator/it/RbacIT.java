@@ -84,12 +84,15 @@ class RbacIT {
     }
   }
 
-  /** An operator handing over to a standby mid-rollout, drains that wait for a call, and a rollback. */
+  /**
+   * An operator handing over to a standby mid-rollout (each labelling its own pod while it leads),
+   * drains that wait for a call, and a rollback.
+   */
   private static void rolloutDrainHandoverAndRollback() {
     try (OperatorTestSupport t = OperatorTestSupport.startWithoutOperator()) {
-      AgentOperator first = t.startReplica("rbac-1");
+      AgentOperator first = t.startReplicaInPod("rbac-1");
       await().atMost(Duration.ofSeconds(10)).until(first::isLeader);
-      AgentOperator second = t.startReplica("rbac-2");
+      AgentOperator second = t.startReplicaInPod("rbac-2");
       t.create(deployment("rbac", "v1", 1));
       t.awaitHealthyAt("rbac", "v1", Duration.ofSeconds(20));
       assertThat(t.sim.calls(NS, "rbac", CallProfile.manual()).placeCall(Duration.ofSeconds(2))).isPresent();
