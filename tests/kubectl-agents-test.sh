@@ -3,8 +3,9 @@
 #
 # Starts the simulated cluster (`sim`) and the operator (`run`) from target/openrtc-operator.jar,
 # creates examples/demo.yaml with curl (there is no kubectl), bumps its version, and drives
-# `kubectl agents rollout status|history|undo|pause|resume|restart` and `kubectl agents get`,
-# checking exit codes and output. Run after `mvn package`:
+# `kubectl agents rollout status|history|undo|pause|resume|restart`, `kubectl agents get` (one
+# deployment, and the list with -A) and `kubectl agents completion bash`, checking exit codes and
+# output; the cluster flags go before and after the subcommand. Run after `mvn package`:
 #
 #   bash tests/kubectl-agents-test.sh
 #
@@ -114,11 +115,11 @@ run() {
   fi
 }
 
-# expect_exit CODE CMD...: runs CMD (through the plugin when it starts with rollout|get).
+# expect_exit CODE CMD...: runs CMD (through the plugin when it starts with a subcommand or a flag).
 expect_exit() {
   local want="$1"; shift
   case "$1" in
-    rollout|get) run "$plugin" "$@" ;;
+    rollout|get|completion|-*) run "$plugin" "$@" ;;
     *) run "$@" ;;
   esac
   [ "$last_rc" -eq "$want" ] || fail "expected exit code $want, got $last_rc"
@@ -145,6 +146,11 @@ expect_last_line() {
   line="$(grep -v '^[[:space:]]*$' "$TMP/stdout" | tail -n 1)"
   printf '%s\n' "$line" | grep -Eq -- "$1" || fail "last line of stdout does not match /$1/: \"$line\""
   pass "last line matches /$1/"
+}
+
+# show: prints the last command's stdout, indented (sample output for the reader).
+show() {
+  sed 's/^/   | /' "$TMP/stdout"
 }
 
 # expect_no_output PATTERN: neither stdout nor stderr matches.
@@ -229,6 +235,23 @@ expect_last_line 'successfully rolled out'
 expect_exit 0 get support "${K[@]}"
 expect_output 'Active: 2026\.11\.1 '
 
+# --- the list, as `kubectl get agd` prints it ---------------------------------------------------
+
+expect_exit 0 get -A "${K[@]}"
+show
+expect_output '^NAMESPACE +NAME +READY +ACTIVE +TARGET +DRAINING +CALLS +PHASE +AGE$'
+expect_output '^default +support +3/3 +2026\.11\.1 +2026\.11\.1 .* Healthy +[0-9]+[smhd]$'
+
+expect_exit 0 "${K[@]}" get -o wide
+expect_output '^NAME +READY .* AGE +ACTIVE-REVISION +TARGET-REVISION$'
+expect_no_output '^NAMESPACE'
+
+expect_exit 0 get -l app=nosuch "${K[@]}"
+expect_output 'No resources found in default namespace'
+
+expect_exit 1 -n empty rollout status "${K[@]}"
+expect_error '^error: no agentdeployments in namespace "empty": name one'
+
 # --- a version bump ---------------------------------------------------------------------------
 
 cat >"$TMP/bump.json" <<'JSON'
@@ -242,8 +265,10 @@ code="$(api PATCH "$crd_url/support" application/merge-patch+json "$TMP/bump.jso
 case "$code" in 200|202) ;; *) fail "expected HTTP 200 patching the AgentDeployment, got $code" ;; esac
 pass "HTTP $code version bumped"
 
-expect_exit 0 rollout status support "${K[@]}" --timeout "$STATUS_TIMEOUT"
-expect_last_line 'successfully rolled out.*2026\.11\.2'
+# no NAME: the namespace's only AgentDeployment; the cluster flags before the subcommand
+expect_exit 0 -n default "${K[@]}" rollout status -w --timeout "$STATUS_TIMEOUT"
+show
+expect_last_line 'agentdeployment "support" successfully rolled out.*2026\.11\.2'
 
 expect_exit 0 rollout history support "${K[@]}"
 expect_output '^REVISION +VERSION'
@@ -296,6 +321,16 @@ expect_error '^error: .*no-such-kubeconfig'
 
 expect_exit 1 get support "${K[@]}" --context no-such-context
 expect_error '^error: .*no-such-context'
+
+expect_exit 1 "$plugin" nosuch
+expect_error '^error: unknown command "nosuch"'
+
+# --- completion -------------------------------------------------------------------------------
+
+expect_exit 0 completion bash
+expect_output '^complete -F _complete_kubectl-agents '
+bash -n "$TMP/stdout" || fail "the completion script is not valid bash"
+pass "bash -n accepts the completion script"
 
 # --- restart ----------------------------------------------------------------------------------
 

@@ -9,17 +9,22 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
 
-/** How a command finds its cluster, the way kubectl does: --kubeconfig, KUBECONFIG, ~/.kube/config, in-cluster. */
+/**
+ * How a command finds its cluster, the way kubectl does: --kubeconfig, KUBECONFIG, ~/.kube/config,
+ * in-cluster. Mixed into `kubectl agents`; inherited, so every subcommand accepts the flags too, before
+ * or after its name, and they all land here.
+ */
 public class KubeOptions {
 
-  @Option(names = {"-n", "--namespace"}, description = "Namespace (default: the context's, else default).")
+  @Option(names = {"-n", "--namespace"}, scope = ScopeType.INHERIT, description = "Namespace (default: the context's, else default).")
   String namespace;
 
-  @Option(names = "--context", description = "The kubeconfig context to use.")
+  @Option(names = "--context", scope = ScopeType.INHERIT, description = "The kubeconfig context to use.")
   String context;
 
-  @Option(names = "--kubeconfig", description = "Path to a kubeconfig file.")
+  @Option(names = "--kubeconfig", scope = ScopeType.INHERIT, description = "Path to a kubeconfig file.")
   Path kubeconfig;
 
   /** A client for a short-lived command: fail fast instead of retrying when there is no cluster. */

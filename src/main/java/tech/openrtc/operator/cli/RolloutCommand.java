@@ -67,9 +67,14 @@ public class RolloutCommand {
         description = "Give up after this long (e.g. 30s, 5m); 0 waits forever (default ${DEFAULT-VALUE}).")
     String timeout;
 
-    @Option(names = {"-w", "--watch"}, defaultValue = "true", arity = "1",
-        description = "Keep watching until done (default ${DEFAULT-VALUE}).")
+    @Option(names = {"-w", "--watch"}, defaultValue = "true", fallbackValue = "true", arity = "0..1", paramLabel = "BOOL",
+        description = "Keep watching until done (the default); --watch=false prints the state once.")
     boolean watch;
+
+    @Override
+    boolean nameOptional() {
+      return true;
+    }
 
     @Override
     int run(KubernetesClient client, String namespace, AgentDeployment d) throws Exception {
@@ -141,6 +146,11 @@ public class RolloutCommand {
   static class History extends AgentCommand {
     @Option(names = "--revision", description = "Show one revision in full.")
     Long revision;
+
+    @Override
+    boolean nameOptional() {
+      return true;
+    }
 
     @Override
     int run(KubernetesClient client, String namespace, AgentDeployment d) {

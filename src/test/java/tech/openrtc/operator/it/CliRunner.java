@@ -22,7 +22,8 @@ final class CliRunner {
   }
 
   Result run(String... args) {
-    List<String> all = new ArrayList<>(List.of(args));
+    List<String> all = new ArrayList<>(List.of("agents"));
+    all.addAll(List.of(args));
     all.add("--kubeconfig=" + kubeconfig);
     all.add("--namespace=" + OperatorTestSupport.NS);
     StringWriter out = new StringWriter();
