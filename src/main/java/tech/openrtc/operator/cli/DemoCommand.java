@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -225,6 +226,7 @@ public class DemoCommand implements Callable<Integer> {
     private final Set<String> seenEvents = new HashSet<>();
     private String lastStatusJson;
     private AgentDeploymentStatus last;
+    private boolean headerShown;
 
     Watcher(KubernetesClient client, String ns, String name) {
       this.client = client;
@@ -246,6 +248,7 @@ public class DemoCommand implements Callable<Integer> {
           String json = Serialization.asJson(s.getVersions()) + s.getPhase() + s.getMessage();
           if (!json.equals(lastStatusJson)) {
             lastStatusJson = json;
+            getRow(d);
             table(s);
           }
           last = s;
@@ -267,10 +270,22 @@ public class DemoCommand implements Callable<Integer> {
           .forEach(e -> line(String.format("%-26s %s", e.getReason(), e.getMessage())));
     }
 
+    /**
+     * The deployment as `kubectl get agd -w` prints it (the CRD's printer columns, the header
+     * once), then its message.
+     */
+    private void getRow(AgentDeployment d) {
+      List<String> lines = GetCommand.table(GetCommand.rows(List.of(d), false, false, Instant.now()));
+      if (!headerShown) {
+        out.println("$ kubectl get agd -w");
+        out.println(lines.get(0));
+        headerShown = true;
+      }
+      out.println(lines.get(1));
+    }
+
     private void table(AgentDeploymentStatus s) {
-      line(String.format("phase=%s active=%s target=%s ready=%s draining=%s calls=%s  %s",
-          s.getPhase(), s.getActiveVersion(), s.getTargetVersion(), s.getReadyReplicas(),
-          s.getDrainingReplicas(), s.getDrainingCalls(), s.getMessage() == null ? "" : "(" + s.getMessage() + ")"));
+      line(s.getMessage() == null ? "" : s.getMessage());
       out.printf("           %-12s %-12s %-9s %5s %6s %10s%n", "REVISION", "VERSION", "ROLE", "PODS", "READY", "IN-FLIGHT");
       for (VersionStatus v : s.getVersions()) {
         out.printf("           %-12s %-12s %-9s %5s %6s %10s%n", v.getRevision(), v.getVersion(), v.getRole(),
