@@ -38,7 +38,11 @@ class ReadmeSampleTest {
     assertThat(words(GetCommand.table(GetCommand.rows(List.of(), false, false, Instant.now())).get(0)))
         .isEqualTo(expected);
     // Every sample row has a value (or a blank CALLS) for each column.
-    for (String row : readme.subList(at + 2, readme.indexOf("```", at))) {
+    int end = at + 2;
+    while (!readme.get(end).startsWith("```")) {
+      end++;
+    }
+    for (String row : readme.subList(at + 2, end)) {
       assertThat(words(row).size()).as(row).isBetween(expected.size() - 1, expected.size());
     }
   }
