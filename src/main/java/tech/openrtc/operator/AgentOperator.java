@@ -139,6 +139,17 @@ public final class AgentOperator implements AutoCloseable {
   public static AgentOperator start(KubernetesClient client, Set<String> namespaces, int httpPort,
       String operatorNamespace, boolean rotateSigningKey, LeaderElection leaderElection, Duration keyPublishDelay,
       List<String> disruptionTaints) {
+    return start(client, namespaces, httpPort, operatorNamespace, rotateSigningKey, leaderElection, keyPublishDelay,
+        disruptionTaints, null);
+  }
+
+  /**
+   * @param selector a label selector: only the AgentDeployments it matches are this operator's (a
+   *     shard; the API server filters them); null for all
+   */
+  public static AgentOperator start(KubernetesClient client, Set<String> namespaces, int httpPort,
+      String operatorNamespace, boolean rotateSigningKey, LeaderElection leaderElection, Duration keyPublishDelay,
+      List<String> disruptionTaints, String selector) {
     SigningKeyStore signingKeys = new SigningKeyStore(client, operatorNamespace).publishDelay(keyPublishDelay);
     signingKeys.sync(rotateSigningKey, Instant.now());
     InFlightProber prober = new InFlightProber();
@@ -165,6 +176,12 @@ public final class AgentOperator implements AutoCloseable {
         o.watchingAllNamespaces();
       } else {
         o.settingNamespaces(namespaces);
+      }
+      if (selector != null && !selector.isBlank()) {
+        // A deployment relabelled out of the shard leaves this informer as if deleted (no cleanup
+        // runs: it is not being deleted) and enters the other shard's, which adopts it from
+        // cluster state.
+        o.withLabelSelector(selector);
       }
     });
     HttpServer http = httpPort < 0 ? null : httpServer(httpPort);

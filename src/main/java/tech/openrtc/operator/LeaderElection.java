@@ -47,6 +47,24 @@ public record LeaderElection(String leaseName, String leaseNamespace, String ide
         () -> { }, null);
   }
 
+  /** The same election on another Lease (one per shard). */
+  public LeaderElection withLeaseName(String name) {
+    return new LeaderElection(name, leaseNamespace, identity, leaseDuration, renewDeadline, retryPeriod, onLost, pod);
+  }
+
+  /**
+   * The Lease of a shard: {@value #LEASE_NAME} for the whole cluster, else
+   * {@value #LEASE_NAME}-shard- and a short stable hash of the selector, so each shard's replicas
+   * elect their own leader and two shards never share one.
+   */
+  public static String leaseNameFor(String selector) {
+    if (selector == null || selector.isBlank()) {
+      return LEASE_NAME;
+    }
+    String hash = Integer.toHexString(selector.trim().hashCode() & 0x7fffffff);
+    return LEASE_NAME + "-shard-" + hash;
+  }
+
   /** HOSTNAME (the pod name in a cluster), else a random id: unique per replica either way. */
   public static String defaultIdentity() {
     String host = System.getenv("HOSTNAME");

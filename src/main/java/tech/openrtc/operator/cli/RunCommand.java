@@ -60,6 +60,16 @@ public class RunCommand implements Callable<Integer> {
           + " karpenter.sh/disrupted, ToBeDeletedByClusterAutoscaler.")
   List<String> disruptionTaints = List.of();
 
+  @Option(names = {"-l", "--selector"}, paramLabel = "LABEL_SELECTOR",
+      description = "Handle only the AgentDeployments this label selector matches (a shard, e.g. shard=a); the API server"
+          + " filters them. Run one operator Deployment per shard; shards share nothing but the API server.")
+  String selector;
+
+  @Option(names = "--lease-name",
+      description = "The leader-election Lease. Default: openrtc-operator, or with --selector one derived from it"
+          + " (openrtc-operator-shard-<hash>), so each shard elects its own leader.")
+  String leaseName;
+
   @Override
   public Integer call() throws Exception {
     if (logFormat == Logs.Format.json) {
@@ -77,7 +87,8 @@ public class RunCommand implements Callable<Integer> {
         : LeaderElection.of(ownNamespace, LeaderElection.defaultIdentity()).whenLost(() -> {
           lostLease.set(true);
           stopped.countDown();
-        }).withPod(LeaderElection.PodRef.fromEnvironment(ownNamespace));
+        }).withPod(LeaderElection.PodRef.fromEnvironment(ownNamespace))
+        .withLeaseName(leaseName != null ? leaseName : LeaderElection.leaseNameFor(selector));
     if (election != null) {
       LOG.info("leader election: Lease {}/{}, identity {}; labels pod {} {} while leading", ownNamespace,
           election.leaseName(), election.identity(),
@@ -85,7 +96,10 @@ public class RunCommand implements Callable<Integer> {
           LeaderPodLabel.LABEL);
     }
     AgentOperator operator = AgentOperator.start(client, watched, httpPort, ownNamespace, rotateSigningKey, election,
-        SigningKeySet.PUBLISH_DELAY, disruptionTaints);
+        SigningKeySet.PUBLISH_DELAY, disruptionTaints, selector);
+    if (selector != null) {
+      LOG.info("shard: only AgentDeployments matching {}", selector);
+    }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping");
       operator.close();
