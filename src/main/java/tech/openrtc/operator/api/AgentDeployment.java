@@ -3,6 +3,8 @@ package tech.openrtc.operator.api;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.kubernetes.api.model.Namespaced;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -28,6 +30,22 @@ public class AgentDeployment extends CustomResource<AgentDeploymentSpec, AgentDe
 
   public static final String KIND = "AgentDeployment";
   public static final String API_VERSION = Names.GROUP + "/v1alpha1";
+
+  /**
+   * The controller ownerReference every object the operator makes for this deployment carries
+   * (pods, revision records, credentials, membership, budget): garbage collection follows it, and
+   * blockOwnerDeletion keeps the owner until they are gone.
+   */
+  public OwnerReference controllerReference() {
+    return new OwnerReferenceBuilder()
+        .withApiVersion(API_VERSION)
+        .withKind(KIND)
+        .withName(getMetadata().getName())
+        .withUid(getMetadata().getUid())
+        .withController(true)
+        .withBlockOwnerDeletion(true)
+        .build();
+  }
 
   /** "namespace/name", the audit target and JWT subject. */
   public String key() {

@@ -1,7 +1,6 @@
 package tech.openrtc.operator.disruption;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.util.Map;
@@ -73,14 +72,7 @@ public final class DisruptionBudget {
           .withName(name)
           .withNamespace(owner.getMetadata().getNamespace())
           .withLabels(Map.of(Names.LABEL_DEPLOYMENT, name))
-          .withOwnerReferences(new OwnerReferenceBuilder()
-              .withApiVersion(AgentDeployment.API_VERSION)
-              .withKind(AgentDeployment.KIND)
-              .withName(name)
-              .withUid(owner.getMetadata().getUid())
-              .withController(true)
-              .withBlockOwnerDeletion(true)
-              .build())
+          .withOwnerReferences(owner.controllerReference())
         .endMetadata()
         .withNewSpec()
           .withMinAvailable(new IntOrString(minAvailable))

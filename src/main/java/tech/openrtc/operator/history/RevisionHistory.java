@@ -1,7 +1,6 @@
 package tech.openrtc.operator.history;
 
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -49,14 +48,7 @@ public final class RevisionHistory {
         .addToLabels(Names.LABEL_DEPLOYMENT, owner.getMetadata().getName())
         .addToLabels(Names.LABEL_REVISION, rt.revision())
         .addToAnnotations(ANNOTATION_REVISION_NUMBER, Long.toString(number))
-        .withOwnerReferences(new OwnerReferenceBuilder()
-            .withApiVersion(AgentDeployment.API_VERSION)
-            .withKind(AgentDeployment.KIND)
-            .withName(owner.getMetadata().getName())
-            .withUid(owner.getMetadata().getUid())
-            .withController(true)
-            .withBlockOwnerDeletion(true)
-            .build());
+        .withOwnerReferences(owner.controllerReference());
     changeCause(owner).ifPresent(cause -> meta.addToAnnotations(Names.ANNOTATION_CHANGE_CAUSE, cause));
     cr.setMetadata(meta.build());
     cr.setData(data);

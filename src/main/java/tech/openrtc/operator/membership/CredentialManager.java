@@ -1,6 +1,5 @@
 package tech.openrtc.operator.membership;
 
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -106,10 +105,7 @@ public class CredentialManager {
           .addToLabels(Names.LABEL_REVISION, revision)
           .addToLabels(Names.LABEL_VERSION, version)
           .withAnnotations(annotations)
-          .withOwnerReferences(new OwnerReferenceBuilder()
-              .withApiVersion(AgentDeployment.API_VERSION).withKind(AgentDeployment.KIND)
-              .withName(d.getMetadata().getName()).withUid(d.getMetadata().getUid())
-              .withController(true).withBlockOwnerDeletion(true).build())
+          .withOwnerReferences(d.controllerReference())
         .endMetadata()
         .withType("Opaque")
         .addToData(TOKEN_KEY, data)

@@ -2,7 +2,6 @@ package tech.openrtc.operator.membership;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -39,10 +38,7 @@ public class MembershipPublisher {
           .withName(Membership.configMapName(d.getMetadata().getName()))
           .withNamespace(ns)
           .addToLabels(Names.LABEL_DEPLOYMENT, d.getMetadata().getName())
-          .withOwnerReferences(new OwnerReferenceBuilder()
-              .withApiVersion(AgentDeployment.API_VERSION).withKind(AgentDeployment.KIND)
-              .withName(d.getMetadata().getName()).withUid(d.getMetadata().getUid())
-              .withController(true).withBlockOwnerDeletion(true).build())
+          .withOwnerReferences(d.controllerReference())
         .endMetadata()
         .withData(data)
         .build();

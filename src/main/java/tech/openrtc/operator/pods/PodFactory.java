@@ -2,7 +2,6 @@ package tech.openrtc.operator.pods;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -71,14 +70,7 @@ public final class PodFactory {
         .withNamespace(owner.getMetadata().getNamespace())
         .withLabels(labels)
         .withAnnotations(annotations.isEmpty() ? null : annotations)
-        .withOwnerReferences(new OwnerReferenceBuilder()
-            .withApiVersion(AgentDeployment.API_VERSION)
-            .withKind(AgentDeployment.KIND)
-            .withName(name)
-            .withUid(owner.getMetadata().getUid())
-            .withController(true)
-            .withBlockOwnerDeletion(true)
-            .build())
+        .withOwnerReferences(owner.controllerReference())
         .build());
     PodSpec spec = template.getSpec();
     inject(spec, rt, name);
