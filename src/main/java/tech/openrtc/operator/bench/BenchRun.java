@@ -189,13 +189,19 @@ final class BenchRun {
   }
 
   private AgentDeployment deployment(String name, String liveKitUrl, int workerPort) {
+    return deployment(name, config.replicas(), config.pollSeconds(), config.source(), liveKitUrl, workerPort);
+  }
+
+  /** A bench AgentDeployment at v1 in {@value #NAMESPACE}, read with {@code source} every {@code pollSeconds}. */
+  static AgentDeployment deployment(String name, int replicas, int pollSeconds, BenchConfig.Source source,
+      String liveKitUrl, int workerPort) {
     AgentDeployment d = new AgentDeployment();
     d.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).build());
     AgentDeploymentSpec spec = new AgentDeploymentSpec();
     spec.setVersion("v1");
-    spec.setReplicas(config.replicas());
+    spec.setReplicas(replicas);
     spec.setAgentName(name);
-    Map<String, String> podAnnotations = config.source() == BenchConfig.Source.annotation
+    Map<String, String> podAnnotations = source == BenchConfig.Source.annotation
         ? Map.of(SimKubelet.ANNOTATION_REPORT_IN_FLIGHT, "annotation") : Map.of();
     spec.setTemplate(new PodTemplateSpecBuilder()
         .withNewMetadata().addToLabels("app", name).addToAnnotations(podAnnotations).endMetadata()
@@ -204,11 +210,11 @@ final class BenchRun {
         .endSpec()
         .build());
     DrainSpec drain = new DrainSpec();
-    drain.setPollSeconds(config.pollSeconds());
+    drain.setPollSeconds(pollSeconds);
     // Far beyond any call: a deadline must never decide a drain here.
     drain.setTimeoutSeconds(600);
     InFlightSpec inFlight = new InFlightSpec();
-    switch (config.source()) {
+    switch (source) {
       case http -> {
         HttpInFlightSource http = new HttpInFlightSource();
         http.setPort(workerPort);

@@ -1,8 +1,5 @@
 package tech.openrtc.operator.bench;
 
-import io.fabric8.kubernetes.api.model.ContainerBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
-import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,10 +13,6 @@ import java.util.List;
 import java.util.Set;
 import tech.openrtc.operator.AgentOperator;
 import tech.openrtc.operator.api.AgentDeployment;
-import tech.openrtc.operator.api.AgentDeploymentSpec;
-import tech.openrtc.operator.api.DrainSpec;
-import tech.openrtc.operator.api.HttpInFlightSource;
-import tech.openrtc.operator.api.InFlightSpec;
 import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.cli.RunCommand;
@@ -38,7 +31,7 @@ import tech.openrtc.operator.sim.SimOptions;
  */
 public final class EvacuationBench {
 
-  private static final String NAMESPACE = "bench";
+  private static final String NAMESPACE = BenchRun.NAMESPACE;
 
   /** What one evacuation run measured. */
   public record Result(int deployments, int replicas, int nodes, String node, int evacuated, double secondsToEmpty,
@@ -84,7 +77,8 @@ public final class EvacuationBench {
         List<String> names = new ArrayList<>();
         for (int i = 1; i <= deployments; i++) {
           names.add(String.format("evac-%04d", i));
-          bench.resource(deployment(names.get(i - 1), replicas, sim.options().workerPort())).create();
+          bench.resource(BenchRun.deployment(names.get(i - 1), replicas, 1, BenchConfig.Source.http, null,
+              sim.options().workerPort())).create();
         }
         awaitHealthy(bench, names, timeout);
         CallProfile profile = CallProfile.uniform(callsPerSecond / deployments, minCall, maxCall);
@@ -140,31 +134,5 @@ public final class EvacuationBench {
       Thread.sleep(250);
     }
     throw new IllegalStateException("not every deployment was Healthy within " + timeout);
-  }
-
-  private static AgentDeployment deployment(String name, int replicas, int workerPort) {
-    AgentDeployment d = new AgentDeployment();
-    d.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace(NAMESPACE).build());
-    AgentDeploymentSpec spec = new AgentDeploymentSpec();
-    spec.setVersion("v1");
-    spec.setReplicas(replicas);
-    spec.setAgentName(name);
-    spec.setTemplate(new PodTemplateSpecBuilder()
-        .withNewMetadata().addToLabels("app", name).endMetadata()
-        .withNewSpec()
-          .withContainers(new ContainerBuilder().withName("agent").withImage("example/agent:1").build())
-        .endSpec()
-        .build());
-    DrainSpec drain = new DrainSpec();
-    drain.setPollSeconds(1);
-    drain.setTimeoutSeconds(600);
-    HttpInFlightSource http = new HttpInFlightSource();
-    http.setPort(workerPort);
-    InFlightSpec inFlight = new InFlightSpec();
-    inFlight.setHttp(http);
-    drain.setInFlight(inFlight);
-    spec.setDrain(drain);
-    d.setSpec(spec);
-    return d;
   }
 }
