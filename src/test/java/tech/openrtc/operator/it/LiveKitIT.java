@@ -203,10 +203,7 @@ class LiveKitIT extends OperatorIT {
     liveKit.setFault(FakeLiveKitServer.Fault.ERROR_500);
 
     t.setVersion("down", "v2");
-    await().atMost(Duration.ofSeconds(10)).until(() -> t.user.pods().inNamespace(NS).withName(old).get()
-        .getMetadata().getAnnotations().containsKey(Names.ANNOTATION_DRAIN_DEADLINE));
-    Instant deadline = Instant.parse(t.user.pods().inNamespace(NS).withName(old).get()
-        .getMetadata().getAnnotations().get(Names.ANNOTATION_DRAIN_DEADLINE));
+    Instant deadline = t.awaitDrainTime(old, Names.ANNOTATION_DRAIN_DEADLINE);
 
     // Idle, but the server cannot say so: unknown is never 0.
     t.awaitHealthyAt("down", "v2", Duration.ofSeconds(20));
@@ -234,10 +231,7 @@ class LiveKitIT extends OperatorIT {
     String old = t.pods("hook").get(0).getMetadata().getName();
 
     t.setVersion("hook", "v2");
-    await().atMost(Duration.ofSeconds(10)).until(() -> t.user.pods().inNamespace(NS).withName(old).get()
-        .getMetadata().getAnnotations().containsKey(Names.ANNOTATION_DRAIN_STARTED_AT));
-    Instant drainStarted = Instant.parse(t.user.pods().inNamespace(NS).withName(old).get()
-        .getMetadata().getAnnotations().get(Names.ANNOTATION_DRAIN_STARTED_AT));
+    Instant drainStarted = t.awaitDrainTime(old, Names.ANNOTATION_DRAIN_STARTED_AT);
 
     // A forged "room finished" is turned away and changes nothing.
     String forgedBody = "{\"event\":\"room_finished\",\"room\":{\"name\":\"call-1\"}}";

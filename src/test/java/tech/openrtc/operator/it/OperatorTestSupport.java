@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -170,6 +171,13 @@ public final class OperatorTestSupport implements AutoCloseable {
           && d.getMetadata().getGeneration().equals(d.getStatus().getObservedGeneration());
     });
     return get(name);
+  }
+
+  /** Waits until the pod carries the drain annotation {@code annotation} and returns its time. */
+  public Instant awaitDrainTime(String pod, String annotation) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> user.pods().inNamespace(NS).withName(pod).get()
+        .getMetadata().getAnnotations().containsKey(annotation));
+    return Instant.parse(user.pods().inNamespace(NS).withName(pod).get().getMetadata().getAnnotations().get(annotation));
   }
 
   public List<Pod> pods(String name) {

@@ -82,10 +82,7 @@ class WebhookServiceIT {
       String old = t.pods("hook").get(0).getMetadata().getName();
 
       t.setVersion("hook", "v2");
-      await().atMost(Duration.ofSeconds(10)).until(() -> t.user.pods().inNamespace(NS).withName(old).get()
-          .getMetadata().getAnnotations().containsKey(Names.ANNOTATION_DRAIN_STARTED_AT));
-      Instant drainStarted = Instant.parse(t.user.pods().inNamespace(NS).withName(old).get()
-          .getMetadata().getAnnotations().get(Names.ANNOTATION_DRAIN_STARTED_AT));
+      Instant drainStarted = t.awaitDrainTime(old, Names.ANNOTATION_DRAIN_STARTED_AT);
       t.awaitHealthyAt("hook", "v2", Duration.ofSeconds(18));
       PodDeletion deletion = t.sim.requests().podDeletions().stream()
           .filter(x -> x.name().equals(old)).findFirst().orElseThrow();
