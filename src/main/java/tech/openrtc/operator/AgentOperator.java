@@ -204,6 +204,8 @@ public final class AgentOperator implements AutoCloseable {
         Tags.empty(), prober, InFlightProber::errors);
     metrics.countFrom("openrtc.inflight.probe.requests", "HTTP in-flight probes sent to workers",
         Tags.empty(), prober, InFlightProber::requestsSent);
+    metrics.countFrom("openrtc.inflight.probe.rounds", "Rounds of in-flight reads (one per pass with pods to read)",
+        Tags.empty(), prober, InFlightProber::rounds);
     metrics.countFrom("openrtc.livekit.requests", "RoomService requests sent to LiveKit servers",
         Tags.of("method", "ListRooms"), prober.liveKit(), LiveKitCounter::listRoomsSent);
     metrics.countFrom("openrtc.livekit.requests", "RoomService requests sent to LiveKit servers",
@@ -214,6 +216,8 @@ public final class AgentOperator implements AutoCloseable {
         Tags.of("result", "rejected"), webhooks, LiveKitWebhooks::rejected);
     metrics.countFrom("openrtc.livekit.webhooks", "LiveKit webhooks received at /livekit/webhook",
         Tags.of("result", "busy"), webhooks, LiveKitWebhooks::busy);
+    metrics.countFrom("openrtc.livekit.webhook.reprobes", "In-flight re-reads asked for by LiveKit webhooks",
+        Tags.empty(), webhooks, LiveKitWebhooks::reprobes);
     MeterRegistry registry = metrics.registry();
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);

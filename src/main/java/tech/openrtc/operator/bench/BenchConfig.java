@@ -13,6 +13,8 @@ import tech.openrtc.operator.sim.CallProfile;
  * @param startupDelay simulated time from pod creation to Ready
  * @param idleSeconds how long to watch for operator writes after all are Healthy; 0: not measured
  * @param timeout how long the rollout may take before the run fails
+ * @param ownProcess run the operator in a JVM of its own ({@code run} against the simulated
+ *     cluster's kubeconfig, as a user runs it) rather than in the bench's
  */
 public record BenchConfig(
     String label,
@@ -23,7 +25,8 @@ public record BenchConfig(
     Source source,
     Duration startupDelay,
     int idleSeconds,
-    Duration timeout) {
+    Duration timeout,
+    boolean ownProcess) {
 
   /** The in-flight source of the run. */
   public enum Source {

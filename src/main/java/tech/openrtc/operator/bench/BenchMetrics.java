@@ -25,10 +25,10 @@ final class BenchMetrics {
    * Threads that belong to the operator, by name prefix: JOSDK's reconciler threads while they
    * reconcile (JOSDK renames them "ReconcilerExecutor-<controller>-<id>"); the in-flight prober;
    * the LiveKit reader; the operator's HTTP port (webhooks); the signing-key refresh; and the
-   * operator client's informer callbacks and HTTP executor, named by the bench (BenchRun).
+   * operator client's informer callbacks and HTTP executor, named by the bench (InProcessOperator).
    */
   static final List<String> OPERATOR_THREADS = List.of("ReconcilerExecutor-", "inflight-probe", "livekit-count",
-      "operator-http", "signing-keys", BenchRun.OPERATOR_CLIENT_TASKS, "OperatorClientHttp-");
+      "operator-http", "signing-keys", InProcessOperator.OPERATOR_CLIENT_TASKS, "OperatorClientHttp-");
 
   private static final Pattern POOL = Pattern.compile("pool-(\\d+)-thread-\\d+");
 

@@ -52,14 +52,15 @@ final class BenchReport {
     md.append("| run | N x R | source | poll s | rollout s | writes / replaced pod (pod writes, min 4) |"
         + " writes above min | idle writes | drain reaction p50 / p95 / p99 / max s (n) | idle at drain: n, wait"
         + " min / p50 s | overhead p50 / p99 s | operator's reaction p50 / p99 s | reconciles | probes (rounds) |"
-        + " API req/s (operator %) | peak heap MiB (after GC) | CPU ms operator / process | calls started /"
-        + " completed / cut |\n");
-    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+        + " per pod per min: reconciles / probes | API req/s (operator %) | operator: live heap / peak after GC /"
+        + " peak RSS MiB, threads | CPU ms operator / sim process | sim process heap MiB peak (after GC) |"
+        + " calls started / completed / cut |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     for (BenchResult r : results) {
       BenchResult.Stats d = r.drainReaction();
       md.append(String.format(Locale.ROOT, "| %s | %d x %d | %s | %d | %.1f%s | %.2f (%.2f) | %d | %s |"
-              + " %s / %s / %s / %s (%d) | %d, %s / %s | %s / %s | %s / %s | %d | %d (%d) | %.0f (%.0f%%) |"
-              + " %.0f (%.0f) | %d / %d | %d / %d / %d |%n",
+              + " %s / %s / %s / %s (%d) | %d, %s / %s | %s / %s | %s / %s | %d | %d (%d) | %.2f / %.2f |"
+              + " %.0f (%.0f%%) | %s | %d / %d | %.0f (%.0f) | %d / %d / %d |%n",
           r.label(), r.deployments(), r.replicas(), r.source(), r.pollSeconds(), r.rolloutSeconds(),
           r.completed() ? "" : " (timed out)", r.writesPerReplacedPod(), r.podWritesPerReplacedPod(),
           r.writes().stream().mapToLong(w -> Math.max(0, w.aboveMinimum())).sum(),
@@ -69,8 +70,10 @@ final class BenchReport {
           s(r.rollout().overhead().p50()), s(r.rollout().overhead().p99()),
           s(r.rollout().operatorReaction().p50()), s(r.rollout().operatorReaction().p99()),
           r.operator().reconciles(), r.operator().probeRequests(), r.operator().probeRounds(),
+          r.reconcilesPerPodMinute(), r.probesPerPodMinute(),
           r.api().meanPerSecond(), 100.0 * r.api().operatorRequests() / Math.max(1, r.api().requests()),
-          r.peakHeapMiB(), r.peakHeapAfterGcMiB(), r.operatorCpuMillis(), r.processCpuMillis(),
+          ownProcess(r.operatorProcess()), r.operatorCpuMillis(), r.processCpuMillis(),
+          r.peakHeapMiB(), r.peakHeapAfterGcMiB(),
           r.callsStarted(), r.callsCompleted(), r.callsCut()));
     }
     return md.toString();
@@ -124,11 +127,29 @@ final class BenchReport {
     }
     OperatorCounters o = r.operator();
     md.append(String.format(Locale.ROOT, "%nReconciles %d, probe requests %d in %d rounds, LiveKit requests %d, webhooks"
-            + " accepted %d (re-probes asked %d).%n%nCPU during the rollout: operator %d ms %s; whole process %d ms."
-            + " Peak heap %.0f MiB sampled, %.0f MiB right after a collection (whole process).%n",
+            + " accepted %d (re-probes asked %d); per pod (N x R) per minute of the rollout: %.2f reconciles,"
+            + " %.2f probe requests.%n%n",
         o.reconciles(), o.probeRequests(), o.probeRounds(), o.liveKitRequests(), o.webhooksAccepted(),
-        o.webhookReprobes(), r.operatorCpuMillis(), r.operatorCpuMillisByThread(), r.processCpuMillis(),
-        r.peakHeapMiB(), r.peakHeapAfterGcMiB()));
+        o.webhookReprobes(), r.reconcilesPerPodMinute(), r.probesPerPodMinute()));
+    BenchResult.OwnProcess own = r.operatorProcess();
+    if (own == null) {
+      md.append(String.format(Locale.ROOT, "The operator ran in the bench's process. CPU during the rollout: operator"
+              + " %d ms %s; whole process %d ms. Peak heap %.0f MiB sampled, %.0f MiB right after a collection"
+              + " (whole process, simulator included).%n",
+          r.operatorCpuMillis(), r.operatorCpuMillisByThread(), r.processCpuMillis(), r.peakHeapMiB(),
+          r.peakHeapAfterGcMiB()));
+    } else {
+      md.append(String.format(Locale.ROOT, "The operator ran in its own JVM (%s), ready %.1f s after launch. During the"
+              + " rollout it used %d ms of CPU (%d ms over its life). Live heap after a full collection at the end of"
+              + " the rollout: %s MiB; the most heap left after any collection: %.0f MiB; peak RSS %.0f MiB; peak"
+              + " %d threads.%n%nThe simulator's process (API server, kubelet, workers, calls, bench) used %d ms of"
+              + " CPU during the rollout %s; its heap peaked at %.0f MiB sampled, %.0f MiB right after a"
+              + " collection.%n",
+          own.jvmFlags(), own.startSeconds(), r.operatorCpuMillis(), own.lifeCpuMillis(),
+          own.liveHeapMiB() == null ? "-" : String.format(Locale.ROOT, "%.0f", own.liveHeapMiB()),
+          own.peakHeapAfterGcMiB(), own.peakRssMiB(), own.peakThreads(), r.processCpuMillis(),
+          top(r.processCpuMillisByThread(), 6), r.peakHeapMiB(), r.peakHeapAfterGcMiB()));
+    }
     md.append(String.format("%nCalls over the run: %d started, %d completed, %d cut, %d found no worker.%n",
         r.callsStarted(), r.callsCompleted(), r.callsCut(), r.callsRejected()));
     if (!r.notes().isEmpty()) {
@@ -138,11 +159,14 @@ final class BenchReport {
   }
 
   private static final String HOW = """
-      How each figure is measured. One process holds the fabric8 mock API server, the simulated kubelet
-      and workers, the call generators, the operator (AgentOperator.start with its own client, User-Agent
-      openrtc-operator/...) and the bench's own client. Each run starts a fresh simulated cluster and
-      operator, makes N AgentDeployments Healthy at v1, places calls, waits one longest call, then patches
-      spec.version of all N to v2, one after the other, and waits until all are Healthy at v2.
+      How each figure is measured. The bench's process holds the fabric8 mock API server, the simulated
+      kubelet and workers, the call generators and the bench's own client. The operator runs as a user
+      runs it, in a JVM of its own (`run --kubeconfig K` against the simulated cluster, the JVM capped as
+      in the manifest's 768Mi container: -XX:MaxRAM=768m -XX:MaxRAMPercentage=75), or with --in-process
+      in the bench's process (AgentOperator.start with its own client). Either way its requests carry
+      the User-Agent openrtc-operator/... Each run starts a fresh simulated cluster and operator, makes N
+      AgentDeployments Healthy at v1, places calls, waits one longest call, then patches spec.version of
+      all N to v2, one after the other, and waits until all are Healthy at v2.
 
       - Requests and writes: requests the mock API server received with the operator's User-Agent, from
         the first version patch until 2 s after the last deployment was seen Healthy at v2 (so Events and
@@ -169,9 +193,17 @@ final class BenchReport {
         actually sent). LiveKit requests per poll: those sent in the window above (version patch to 2 s
         after the last Healthy) over the poll periods it lasted; per probe round: over the prober's
         rounds (reconciles with pods to read, webhook re-probes included).
-      - Heap: MemoryMXBean heap used sampled every 100 ms over the whole run, and heap used right after
-        each garbage collection (closer to the live set), both for the whole process, simulator included.
-      - Operator CPU: ThreadMXBean CPU time during the rollout (sampled each second, so a thread that ends
+      - Reconciles and probes per pod per minute: those counters over N x R pods and the minutes of the
+        rollout window (the old and new pods both exist during most of it).
+      - Operator in its own JVM: CPU is the process's user and system time (ProcessHandle) during the
+        rollout and over its life; peak RSS is VmHWM and threads are sampled each second from
+        /proc/PID/status; heap after each collection comes from its -Xlog:gc log, and the live heap is
+        what a full collection (jcmd PID GC.run) leaves at the end of the rollout. Its counters come from
+        its /metrics. The simulator's process is measured as below, for its own cost.
+      - Heap of the bench's process: MemoryMXBean heap used sampled every 100 ms over the whole run, and
+        heap used right after each garbage collection (closer to the live set); with --in-process the
+        operator's is in it.
+      - Operator CPU with --in-process: ThreadMXBean CPU time during the rollout (sampled each second, so a thread that ends
         counts up to its last sample) of threads named ReconcilerExecutor-* or in thread pools made while
         AgentOperator.start ran (pool-K-thread-M: JOSDK's reconciler pool), inflight-probe, livekit-count,
         operator-http, signing-keys, operator-client-task-* and OperatorClientHttp-* (the operator client's
@@ -179,6 +211,24 @@ final class BenchReport {
         selector threads (HttpClient-N-SelectorManager), which cannot be told apart from the simulator's.
         Process CPU is everything (simulator, GC, JIT), for context.
       """;
+
+  /** The operator process's column: live heap / peak after GC / peak RSS MiB, threads; "in process" otherwise. */
+  private static String ownProcess(BenchResult.OwnProcess own) {
+    if (own == null) {
+      return "in process";
+    }
+    return String.format(Locale.ROOT, "%s / %.0f / %.0f, %d",
+        own.liveHeapMiB() == null ? "-" : String.format(Locale.ROOT, "%.0f", own.liveHeapMiB()),
+        own.peakHeapAfterGcMiB(), own.peakRssMiB(), own.peakThreads());
+  }
+
+  /** The {@code n} largest entries, largest first. */
+  private static Map<String, Long> top(Map<String, Long> byName, int n) {
+    Map<String, Long> top = new LinkedHashMap<>();
+    byName.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(n)
+        .forEach(e -> top.put(e.getKey(), e.getValue()));
+    return top;
+  }
 
   private static String stats(BenchResult.Stats s) {
     if (s.count() == 0) {

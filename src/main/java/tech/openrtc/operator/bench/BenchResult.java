@@ -45,6 +45,9 @@ record BenchResult(
     long podsDeletedWithLiveCalls,
     Phases rollout,
     OperatorCounters operator,
+    double reconcilesPerPodMinute,
+    double probesPerPodMinute,
+    OwnProcess operatorProcess,
     double peakHeapMiB,
     double peakHeapAfterGcMiB,
     long operatorCpuMillis,
@@ -88,9 +91,21 @@ record BenchResult(
    */
   record Api(long requests, long operatorRequests, double meanPerSecond, long peakPerSecond, double servingSeconds) {}
 
-  /** CPU time during the rollout (operator threads and all threads, by name pattern), and peak heap. */
-  record Cpu(Map<String, Long> operatorByThread, Map<String, Long> allByThread, long processMillis, long peakHeapBytes,
-      long peakHeapAfterGcBytes) {}
+  /**
+   * CPU time during the rollout: the operator's (by thread name pattern when it runs in the bench's
+   * process), and the bench process's (by thread); that process's peak heap; and, when the operator
+   * ran in a process of its own, what that process cost.
+   */
+  record Cpu(long operatorMillis, Map<String, Long> operatorByThread, Map<String, Long> allByThread, long processMillis,
+      long peakHeapBytes, long peakHeapAfterGcBytes, OwnProcess operatorProcess) {}
+
+  /**
+   * The operator's own JVM (OperatorProcess): its flags, seconds from launch to ready, CPU over its
+   * whole life, peak RSS (VmHWM), the most heap left after any collection, the heap left by a full
+   * collection at the end of the rollout (its live set; null without jcmd), and its peak thread count.
+   */
+  record OwnProcess(String jvmFlags, double startSeconds, long lifeCpuMillis, double peakRssMiB,
+      double peakHeapAfterGcMiB, Double liveHeapMiB, int peakThreads) {}
 
   /** What a run observed, before it is reduced to figures. */
   record Inputs(
@@ -131,8 +146,11 @@ record BenchResult(
         Stats.of(a.reaction), Stats.of(a.reactionAfterSettle), Stats.of(a.annotationReaction), Stats.of(a.idleWait), a.withoutMark, a.withLiveCalls,
         new Phases(Stats.of(a.rollout), Stats.of(a.overhead), Stats.of(a.operatorReaction), stretches, a.outOfOrder),
         in.counters(),
+        round2(in.counters().perPodMinute(in.counters().reconciles(), c.deployments() * c.replicas())),
+        round2(in.counters().perPodMinute(in.counters().probeRequests(), c.deployments() * c.replicas())),
+        cpu.operatorProcess(),
         cpu.peakHeapBytes() / (1024.0 * 1024.0), cpu.peakHeapAfterGcBytes() / (1024.0 * 1024.0),
-        cpu.operatorByThread().values().stream().mapToLong(Long::longValue).sum(), cpu.operatorByThread(),
+        cpu.operatorMillis(), cpu.operatorByThread(),
         cpu.processMillis(), cpu.allByThread(),
         in.ledger().started(), in.ledger().completed(), in.ledger().cut(), in.ledger().rejected(),
         List.of());
@@ -144,7 +162,7 @@ record BenchResult(
         startupSeconds, completed, rolloutSeconds, requests, api, writes, podsReplaced, writesPerReplacedPod,
         podWritesPerReplacedPod, statusWritesByCause, idleSeconds, idleWrites, idleWritesByKind,
         drainReaction, drainReactionAfterSettle, annotationReaction, idleAtDrainWait, podsDeletedWithoutDrainMark, podsDeletedWithLiveCalls, rollout, operator,
-        peakHeapMiB, peakHeapAfterGcMiB, operatorCpuMillis, operatorCpuMillisByThread,
+        reconcilesPerPodMinute, probesPerPodMinute, operatorProcess, peakHeapMiB, peakHeapAfterGcMiB, operatorCpuMillis, operatorCpuMillisByThread,
         processCpuMillis, processCpuMillisByThread, callsStarted, callsCompleted, callsCut, callsRejected, n);
   }
 
@@ -166,6 +184,10 @@ record BenchResult(
     Map<String, Long> counts = new TreeMap<>();
     calls.forEach(call -> counts.merge(call.verbAndResource(), 1L, Long::sum));
     return counts;
+  }
+
+  private static double round2(double v) {
+    return Math.round(100.0 * v) / 100.0;
   }
 
   private static double ratio(long a, long b) {

@@ -5,8 +5,6 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.jdkhttp.JdkHttpClientFactory;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
@@ -14,6 +12,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -21,10 +21,6 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import tech.openrtc.operator.AgentOperator;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.AgentDeploymentSpec;
 import tech.openrtc.operator.api.AnnotationInFlightSource;
@@ -43,7 +39,8 @@ import tech.openrtc.operator.sim.SimKubelet;
 import tech.openrtc.operator.sim.SimOptions;
 
 /**
- * One benchmark run in this process: a fresh simulated cluster and operator, N AgentDeployments
+ * One benchmark run: a fresh simulated cluster in this process and a fresh operator (in a JVM of its
+ * own, or in this one), N AgentDeployments
  * Healthy at v1 under calls, every spec.version bumped to v2 at once, then measured until all are
  * Healthy at v2 (and, if asked, for an idle window after that).
  */
@@ -64,54 +61,32 @@ final class BenchRun {
     this.progress = progress;
   }
 
-  BenchResult run() throws InterruptedException {
+  BenchResult run() throws InterruptedException, IOException {
     SimOptions options = SimOptions.defaults().withStartupDelay(config.startupDelay()).withWorkerPort(freePort());
     try (ProcessSampler sampler = new ProcessSampler();
-        SimCluster sim = SimCluster.start(options)) {
+        SimCluster sim = SimCluster.start(options);
+        BenchOperator operator = startOperator(sim)) {
       KubernetesClient bench = sim.newClient(BENCH_USER_AGENT);
-      ExecutorService clientTasks = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, OPERATOR_CLIENT_TASKS);
-        t.setDaemon(true);
-        return t;
-      });
-      try (KubernetesClient operatorClient = operatorClient(sim, clientTasks);
-          RolloutWatch watch = new RolloutWatch(bench, NAMESPACE)) {
-        int poolsBefore = BenchMetrics.lastPoolNumber();
-        try (AgentOperator operator = AgentOperator.start(operatorClient, Set.of(), 0)) {
-          int poolsAfter = BenchMetrics.lastPoolNumber();
-          BenchResult.Inputs observed = measure(sim, bench, operator, watch, sampler);
-          Set<Long> ours = BenchMetrics.operatorThreads(sampler.names(), poolsBefore, poolsAfter);
-          return BenchResult.of(config, observed, new BenchResult.Cpu(
-              sampler.cpuMillisBetween(observed.cpuBefore(), observed.cpuAfter(), ours::contains),
-              sampler.cpuMillisBetween(observed.cpuBefore(), observed.cpuAfter(), id -> true),
-              (observed.cpuAfter().processCpuNanos() - observed.cpuBefore().processCpuNanos()) / 1_000_000,
-              sampler.peakHeapBytes(), sampler.peakHeapAfterGcBytes()));
-        }
-      } finally {
-        clientTasks.shutdownNow();
+      try (RolloutWatch watch = new RolloutWatch(bench, NAMESPACE)) {
+        BenchResult.Inputs observed = measure(sim, bench, operator, watch, sampler);
+        return BenchResult.of(config, observed, operator.cpu(sampler, observed.cpuBefore(), observed.cpuAfter()));
       }
     }
   }
 
-  /** fabric8 names its HTTP threads after the factory's class: "OperatorClientHttp-<hash>-pool-N-thread-N". */
-  static final class OperatorClientHttp extends JdkHttpClientFactory {}
-
-  /** Threads that run the operator client's informer and watch callbacks. */
-  static final String OPERATOR_CLIENT_TASKS = "operator-client-task";
-
-  /**
-   * The operator's client as SimCluster makes them, with the User-Agent the RequestLog tells the
-   * operator's requests by, and threads whose names tell its CPU time apart from the simulator's.
-   */
-  private static KubernetesClient operatorClient(SimCluster sim, ExecutorService tasks) {
-    return new KubernetesClientBuilder()
-        .withConfig(sim.config(RunCommand.USER_AGENT))
-        .withHttpClientFactory(new OperatorClientHttp())
-        .withTaskExecutor(tasks)
-        .build();
+  /** As a user runs it (its own JVM, pointed at the sim's kubeconfig), or in this JVM. */
+  private BenchOperator startOperator(SimCluster sim) throws IOException, InterruptedException {
+    if (!config.ownProcess()) {
+      return new InProcessOperator(sim);
+    }
+    Path dir = Files.createTempDirectory("openrtc-bench-operator");
+    Path kubeconfig = dir.resolve("kubeconfig");
+    sim.writeKubeconfig(kubeconfig);
+    step("operator: its own JVM (%s), log in %s", String.join(" ", OperatorProcess.JVM_FLAGS), dir);
+    return OperatorProcess.start(kubeconfig, dir, freePort());
   }
 
-  private BenchResult.Inputs measure(SimCluster sim, KubernetesClient bench, AgentOperator operator, RolloutWatch watch,
+  private BenchResult.Inputs measure(SimCluster sim, KubernetesClient bench, BenchOperator operator, RolloutWatch watch,
       ProcessSampler sampler) throws InterruptedException {
     List<String> names = new ArrayList<>();
     for (int i = 1; i <= config.deployments(); i++) {
@@ -145,8 +120,9 @@ final class BenchRun {
 
     // Only the rollout's requests from here on (the log also holds the v1 set-up's).
     sim.requests().reset();
-    OperatorCounters countersBefore = OperatorCounters.of(operator);
+    OperatorCounters countersBefore = operator.counters();
     ProcessSampler.Snapshot cpuBefore = sampler.snapshot();
+    operator.windowStarts();
     long servingBefore = sim.requests().servingNanos();
     watch.await("v2");
     watch.counting(true);
@@ -163,7 +139,8 @@ final class BenchRun {
     sleepUntil(lastHealthy.plus(TAIL));
     watch.counting(false);
     ProcessSampler.Snapshot cpuAfter = sampler.snapshot();
-    OperatorCounters counters = OperatorCounters.of(operator).minus(countersBefore);
+    OperatorCounters counters = operator.counters().minus(countersBefore);
+    operator.windowEnds();
     long serving = sim.requests().servingNanos() - servingBefore;
     Instant rolloutEnd = Instant.now();
     List<RecordedCall> rolloutRequests = requests(sim, null, rolloutEnd);

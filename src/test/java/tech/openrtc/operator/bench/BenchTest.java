@@ -22,7 +22,7 @@ class BenchTest {
   void aSmallRunWritesACompleteReport(@TempDir Path dir) throws Exception {
     BenchConfig config = new BenchConfig("N=1", 1, 1,
         CallProfile.uniform(4, Duration.ofMillis(500), Duration.ofSeconds(1)), 1, BenchConfig.Source.http,
-        Duration.ofMillis(300), 2, Duration.ofSeconds(120));
+        Duration.ofMillis(300), 2, Duration.ofSeconds(120), false);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
     boolean ok = Bench.run(List.of(config), dir, new PrintStream(progress, true, StandardCharsets.UTF_8));
@@ -49,5 +49,33 @@ class BenchTest {
     assertThat(md).contains("| run | N x R |", "How each figure is measured", "## Run N=1",
         "Operator writes during the rollout", "Status writes by cause", "Idle writes", "Drain reaction",
         "stretch of one deployment's rollout", "CPU during the rollout", "Notes:");
+  }
+
+  /** The bench's default: the operator as `run` in a JVM of its own, measured from outside. */
+  @Test
+  void theOperatorInItsOwnProcessIsMeasuredApart(@TempDir Path dir) throws Exception {
+    BenchConfig config = new BenchConfig("N=1 own process", 1, 1,
+        CallProfile.uniform(4, Duration.ofMillis(500), Duration.ofSeconds(1)), 1, BenchConfig.Source.http,
+        Duration.ofMillis(300), 0, Duration.ofSeconds(120), true);
+
+    boolean ok = Bench.run(List.of(config), dir, new PrintStream(new ByteArrayOutputStream(), true,
+        StandardCharsets.UTF_8));
+
+    assertThat(ok).as("rollout completed with no call cut").isTrue();
+    JsonNode run = new ObjectMapper().readTree(dir.resolve("bench.json").toFile()).path("runs").get(0);
+    assertThat(run.path("podWritesPerReplacedPod").asDouble()).isGreaterThanOrEqualTo(4.0);
+    // Counters read from the other process's /metrics.
+    assertThat(run.path("operator").path("reconciles").asLong()).isPositive();
+    assertThat(run.path("operator").path("probeRequests").asLong()).isPositive();
+    assertThat(run.path("reconcilesPerPodMinute").asDouble()).isPositive();
+    JsonNode own = run.path("operatorProcess");
+    assertThat(own.path("jvmFlags").asText()).contains("-XX:MaxRAM=768m");
+    assertThat(own.path("peakRssMiB").asDouble()).isPositive();
+    assertThat(own.path("peakThreads").asInt()).isPositive();
+    assertThat(own.path("peakHeapAfterGcMiB").asDouble()).isPositive();
+    assertThat(own.path("liveHeapMiB").asDouble()).isPositive().isLessThanOrEqualTo(own.path("peakRssMiB").asDouble());
+    assertThat(run.path("operatorCpuMillis").asLong()).isPositive();
+    assertThat(run.path("operatorCpuMillisByThread").size()).as("no thread of this process is the operator's").isZero();
+    assertThat(Files.readString(dir.resolve("bench.md"))).contains("The operator ran in its own JVM");
   }
 }
