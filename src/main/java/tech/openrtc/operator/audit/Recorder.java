@@ -8,6 +8,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.net.HttpURLConnection;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -108,6 +110,11 @@ public class Recorder {
           .withNewSource().withComponent(ACTOR).endSource()
           .withReportingComponent(ACTOR)
           .build()).create();
+    } catch (KubernetesClientException e) {
+      // The name is this event's own: a conflict means a retried create whose first try landed.
+      if (e.getCode() != HttpURLConnection.HTTP_CONFLICT) {
+        LOG.warn("event {} for {} not recorded: {}", reason, d.key(), e.toString());
+      }
     } catch (Exception e) {
       // An event is a courtesy; never fail a rollout step over it.
       LOG.warn("event {} for {} not recorded: {}", reason, d.key(), e.toString());

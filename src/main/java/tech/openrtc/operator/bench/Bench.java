@@ -24,6 +24,8 @@ public final class Bench {
     }
     progress.println();
     progress.print(BenchReport.summary(results));
+    progress.println();
+    progress.print(BenchReport.growth(results));
     results.forEach(r -> r.notes().forEach(n -> progress.println("  " + r.label() + ": " + n)));
     return results.stream().allMatch(r -> r.completed() && r.callsCut() == 0);
   }

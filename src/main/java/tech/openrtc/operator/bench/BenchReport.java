@@ -41,6 +41,7 @@ final class BenchReport {
     md.append("Machine: ").append(machine().entrySet().stream().map(e -> e.getKey() + " " + e.getValue())
         .collect(Collectors.joining(", "))).append(".\n\n");
     md.append(summary(results));
+    md.append("\nCost as N grows:\n\n").append(growth(results));
     md.append('\n').append(HOW);
     results.forEach(r -> run(md, r));
     return md.toString();
@@ -75,6 +76,28 @@ final class BenchReport {
           ownProcess(r.operatorProcess()), r.operatorCpuMillis(), r.processCpuMillis(),
           r.peakHeapMiB(), r.peakHeapAfterGcMiB(),
           r.callsStarted(), r.callsCompleted(), r.callsCut()));
+    }
+    return md.toString();
+  }
+
+  /**
+   * How the operator's cost grows with N: per pod (N x R) and per minute of the rollout window, its
+   * CPU, its API requests, reconciles and probes, and its memory.
+   */
+  static String growth(List<BenchResult> results) {
+    StringBuilder md = new StringBuilder("| run | pods | rollout window s | operator CPU ms per pod per min |"
+        + " operator API requests per pod per min | reconciles per pod per min | probes per pod per min |"
+        + " operator live heap / peak RSS MiB |\n|---|---|---|---|---|---|---|---|\n");
+    for (BenchResult r : results) {
+      int pods = r.deployments() * r.replicas();
+      double minutes = r.operator().nanos() / 60e9;
+      BenchResult.OwnProcess own = r.operatorProcess();
+      md.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.2f | %.2f | %.2f | %s |%n", r.label(), pods,
+          r.operator().nanos() / 1e9, r.operatorCpuMillis() / (pods * minutes),
+          r.api().operatorRequests() / (pods * minutes), r.reconcilesPerPodMinute(), r.probesPerPodMinute(),
+          own == null ? "in process" : String.format(Locale.ROOT, "%s / %.0f",
+              own.liveHeapMiB() == null ? "-" : String.format(Locale.ROOT, "%.0f", own.liveHeapMiB()),
+              own.peakRssMiB())));
     }
     return md.toString();
   }
@@ -185,7 +208,8 @@ final class BenchReport {
         last call on its old pods; 0 if they were idle). The stretches split each rollout at points the
         API server's request log and the call ledger show; the operator's own reactions are the sum of
         three of them (first status write, promotion, Healthy write), the rest is the simulated kubelet,
-        the calls and the operator's drain reaction.
+        the calls, the hand-over the operator waits by design (3 s from promotion to the first drain
+        mark, so the new workers see their role before the old ones stop) and its drain reaction.
       - API req/s: requests of all clients per second during the rollout, and the operator's share; the
         mock API server's throughput bounds how fast anything in the simulated cluster moves.
       - Reconciles: JOSDK's operator.sdk.reconciliations.started counter; probes: the in-flight prober's

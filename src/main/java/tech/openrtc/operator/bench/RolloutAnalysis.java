@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tech.openrtc.operator.cli.RunCommand;
+import tech.openrtc.operator.reconcile.RolloutPlanner;
 import tech.openrtc.operator.sim.CallLedger;
 import tech.openrtc.operator.sim.PodDeletion;
 import tech.openrtc.operator.sim.RecordedCall;
@@ -22,7 +23,9 @@ import tech.openrtc.operator.sim.SimKubelet;
  * <p>Per deployment, in order: its version patch; the operator's first status write after it; the
  * last simulated-kubelet status write of one of its pods before promotion (the operator promotes
  * only once every new pod is Ready, so that write is the one that made the last new pod Ready);
- * the first drain mark; the last DELETE of an old pod; the kubelet removing the last old pod's
+ * the operator's first patch of a new pod (promotion: role=active); the first drain mark of an old
+ * pod, {@link RolloutPlanner#ROLE_SETTLE} later by design (the new workers must see their role
+ * before the old ones stop taking calls); the last DELETE of an old pod; the kubelet removing the last old pod's
  * finalizer (the pod is gone); the operator's last status write before the bench saw Healthy; and
  * the bench seeing it.
  */
@@ -30,7 +33,9 @@ final class RolloutAnalysis {
 
   static final String OPERATOR_SEES_BUMP = "version patch -> operator's first status write";
   static final String PODS_START = "-> last new pod Ready (operator creates, sim starts: start-up delay + kubelet)";
-  static final String OPERATOR_PROMOTES = "-> first drain mark (operator promotes)";
+  static final String OPERATOR_PROMOTES = "-> promotion (operator patches the new pods role=active)";
+  static final String HAND_OVER = "-> first drain mark (hand-over: new workers see their role, "
+      + RolloutPlanner.ROLE_SETTLE.toSeconds() + " s by design)";
   static final String CALLS_DRAIN = "-> last old pod DELETE (drained calls, settle, drain reaction)";
   static final String PODS_GO = "-> last old pod gone (sim: SIGTERM, finalizer removed)";
   static final String OPERATOR_SEES_GONE = "-> operator's Healthy status write";
@@ -47,7 +52,7 @@ final class RolloutAnalysis {
   final List<Duration> annotationReaction = new ArrayList<>();
   final List<Duration> rollout = new ArrayList<>();
   final List<Duration> overhead = new ArrayList<>();
-  /** The operator's own stretches summed: first status write, promotion, Healthy write. */
+  /** The operator's own stretches summed: first status write, promotion, Healthy write (not the designed hand-over). */
   final List<Duration> operatorReaction = new ArrayList<>();
   final Map<String, List<Duration>> stretches = new LinkedHashMap<>();
   long replaced;
@@ -59,6 +64,7 @@ final class RolloutAnalysis {
   /** Per deployment name: the first or last time of something, as the request log shows it. */
   private final Map<String, Instant> firstStatusWrite = new HashMap<>();
   private final Map<String, Instant> firstDrainMark = new HashMap<>();
+  private final Map<String, Instant> promotion = new HashMap<>();
   private final Map<String, Instant> lastDelete = new HashMap<>();
   private final Map<String, Instant> lastCallEnd = new HashMap<>();
   private final Map<String, Instant> lastGone = new HashMap<>();
@@ -70,7 +76,7 @@ final class RolloutAnalysis {
       Map<String, Instant> bumpedAt, Map<String, Instant> healthyAt, Duration startup, Duration settle) {
     RolloutAnalysis a = new RolloutAnalysis();
     a.settle = settle;
-    List.of(OPERATOR_SEES_BUMP, PODS_START, OPERATOR_PROMOTES, CALLS_DRAIN, PODS_GO, OPERATOR_SEES_GONE, WATCH)
+    List.of(OPERATOR_SEES_BUMP, PODS_START, OPERATOR_PROMOTES, HAND_OVER, CALLS_DRAIN, PODS_GO, OPERATOR_SEES_GONE, WATCH)
         .forEach(s -> a.stretches.put(s, new ArrayList<>()));
     Map<String, Instant> deletedAt = new HashMap<>();
     for (PodDeletion d : deletions) {
@@ -82,9 +88,13 @@ final class RolloutAnalysis {
     Map<String, Instant> lastWorkerWrite = new HashMap<>();
     for (RecordedCall c : requests) {
       boolean podPatch = c.verb().equals("patch") && c.resource().equals("pods") && c.subresource() == null;
-      // The operator's only patch of a pod is its drain mark (PodActions); a worker's, its in-flight count.
+      // The operator patches an old pod once, its drain mark, and a new pod once, its promotion
+      // (PodActions); a worker patches its in-flight count.
       if (podPatch && isOperator(c)) {
         drainMark.putIfAbsent(c.name(), c.at());
+        if (!deletedAt.containsKey(c.name())) {
+          a.promotion.merge(deploymentOf(c.name()), c.at(), RolloutAnalysis::earlier);
+        }
       } else if (podPatch && c.userAgentStartsWith(SimCluster.WORKER_USER_AGENT) && deletedAt.containsKey(c.name())
           && c.at().isBefore(deletedAt.get(c.name()))) {
         lastWorkerWrite.put(c.name(), c.at());
@@ -162,7 +172,8 @@ final class RolloutAnalysis {
 
     Instant seen = firstStatusWrite.get(name);
     Instant ready = lastReady.get(name);
-    List<Instant> points = java.util.Arrays.asList(bumped, seen, ready, marked, lastDelete.get(name),
+    Instant promoted = promotion.get(name);
+    List<Instant> points = java.util.Arrays.asList(bumped, seen, ready, promoted, marked, lastDelete.get(name),
         lastGone.get(name), healthyWrite.get(name), healthy);
     if (points.contains(null)) {
       return; // e.g. no old pod (nothing to drain): no stretches for this one
@@ -177,7 +188,7 @@ final class RolloutAnalysis {
     for (int i = 0; i < names.size(); i++) {
       stretches.get(names.get(i)).add(Duration.between(points.get(i), points.get(i + 1)));
     }
-    operatorReaction.add(Duration.between(bumped, seen).plus(Duration.between(ready, marked))
+    operatorReaction.add(Duration.between(bumped, seen).plus(Duration.between(ready, promoted))
         .plus(Duration.between(lastGone.get(name), healthyWrite.get(name))));
   }
 

@@ -36,8 +36,12 @@ public class BenchCommand implements Callable<Integer> {
   @Option(names = "--call-seconds", defaultValue = "2-6", description = "Call duration range MIN-MAX (default ${DEFAULT-VALUE}).")
   String callSeconds;
 
-  @Option(names = "--poll-seconds", defaultValue = "1", description = "spec.drain.pollSeconds (default ${DEFAULT-VALUE}).")
-  int pollSeconds;
+  @Option(names = "--poll-seconds", description = "spec.drain.pollSeconds (default 1, with --large 5).")
+  Integer pollSecondsOption;
+
+  private boolean pollSecondsUnset() {
+    return pollSecondsOption == null;
+  }
 
   @Option(names = "--event-poll-seconds", defaultValue = "10",
       description = "pollSeconds of the annotation and livekit runs, long so events must do the work (default ${DEFAULT-VALUE}).")
@@ -57,7 +61,7 @@ public class BenchCommand implements Callable<Integer> {
       description = "Give up on a rollout after this long (default 600, with --large 3600: on 2 cores it takes long).")
   Long timeoutSeconds;
 
-  @Option(names = "--large", description = "N=1000 (3,000 pods); try it with java -Xmx512m.")
+  @Option(names = "--large", description = "N=1000 (3,000 pods), pollSeconds 5.")
   boolean large;
 
   @Option(names = "--in-process",
@@ -99,10 +103,13 @@ public class BenchCommand implements Callable<Integer> {
   }
 
   List<BenchConfig> configs() {
+    int pollSeconds = pollSecondsUnset() ? 1 : pollSecondsOption;
     List<BenchConfig> runs = new ArrayList<>();
     if (large || deployments != null) {
       int n = large ? 1000 : deployments;
-      runs.add(config("N=" + n, n, source, source == Source.http ? pollSeconds : eventPollSeconds, idleSeconds));
+      // The large run polls every 5 s, as a production deployment of that size would.
+      int poll = source != Source.http ? eventPollSeconds : large && pollSecondsUnset() ? 5 : pollSeconds;
+      runs.add(config("N=" + n, n, source, poll, idleSeconds));
       return runs;
     }
     // The idle window is long: measured once, after the largest run, so the default sizes stay quick.
