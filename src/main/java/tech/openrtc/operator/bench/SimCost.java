@@ -17,13 +17,19 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.sim.CallGenerator;
@@ -45,12 +51,16 @@ public final class SimCost {
   /** The operator reads each pod's /worker about this often when nothing happens. */
   static final Duration READ_PERIOD = Duration.ofSeconds(30);
   static final double CALLS_PER_SECOND = 20;
+  /** Names of the reading client's own threads (the JDK client's selector is "HttpClient-N-SelectorManager"). */
+  static final String READER_THREADS = "simcost-reader-";
 
   /**
    * @param readyPods pods Ready (by the API) when the window began
    * @param timeToReady from the first create to every pod Ready
    * @param cpuMillis process CPU over the steady window
-   * @param cpuMillisPerPodMinute that per pod and per minute of window
+   * @param readerCpuMillis of which the threads of the client reading /worker (the JDK client's
+   *     selectors included, the sim's own clients' too: they are idle then)
+   * @param cpuMillisPerPodMinute the whole process's CPU per pod and per minute of window
    * @param heapAfterGcBytes heap in use after a forced GC at the end
    * @param peakHeapAfterGcBytes the most heap in use right after any GC during the run
    * @param threads live threads at the end of the window
@@ -59,7 +69,7 @@ public final class SimCost {
    * @param workerReads successful {@code GET /worker} during the window
    * @param readFailures failed ones
    */
-  public record Result(int pods, int readyPods, Duration timeToReady, Duration window, long cpuMillis,
+  public record Result(int pods, int readyPods, Duration timeToReady, Duration window, long cpuMillis, long readerCpuMillis,
       double cpuMillisPerPodMinute, long heapAfterGcBytes, long peakHeapAfterGcBytes, int threads, long openFds,
       long callsPlaced, long workerReads, long readFailures) {}
 
@@ -80,7 +90,10 @@ public final class SimCost {
       List<CallGenerator> generators = new ArrayList<>();
       for (int d = 0; d < deployments; d++) {
         generators.add(sim.calls(NAMESPACE, deployment(d), CallProfile.uniform(
-            CALLS_PER_SECOND / deployments, Duration.ofSeconds(2), Duration.ofSeconds(6))));
+            CALLS_PER_SECOND / deployments, Duration.ofSeconds(2), Duration.ofSeconds(6))
+            // Well-spread seeds: java.util.Random from seeds 0, 1, 2... starts out nearly alike,
+            // and every generator's first arrivals would come together.
+            .withSeed(new SplittableRandom(d).nextLong())));
       }
       List<String> ips = client.pods().inNamespace(NAMESPACE).list().getItems().stream()
           .map(p -> p.getStatus() == null ? null : p.getStatus().getPodIP())
@@ -92,10 +105,15 @@ public final class SimCost {
         long placedBefore = placed(generators);
         long readsBefore = reader.ok.get();
         long failuresBefore = reader.failed.get();
+        ProcessSampler.Snapshot threadsBefore = sampler.snapshot();
         long cpuBefore = os.getProcessCpuTime();
         long windowStart = System.nanoTime();
         Thread.sleep(window.toMillis());
         long cpuNanos = os.getProcessCpuTime() - cpuBefore;
+        Map<String, Long> byThread = sampler.cpuMillisBetween(threadsBefore, sampler.snapshot(), id -> true);
+        long readerCpu = byThread.entrySet().stream()
+            .filter(e -> e.getKey().startsWith(READER_THREADS) || e.getKey().startsWith("HttpClient-N-SelectorManager"))
+            .mapToLong(Map.Entry::getValue).sum();
         Duration measured = Duration.ofNanos(System.nanoTime() - windowStart);
         int threads = ManagementFactory.getThreadMXBean().getThreadCount();
         long fds = openFileDescriptors();
@@ -106,10 +124,18 @@ public final class SimCost {
         long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
         long cpuMillis = cpuNanos / 1_000_000;
         double minutes = measured.toMillis() / 60_000.0;
-        Result r = new Result(pods, ready, timeToReady, measured, cpuMillis,
+        Result r = new Result(pods, ready, timeToReady, measured, cpuMillis, readerCpu,
             pods == 0 || minutes == 0 ? 0 : cpuMillis / (double) pods / minutes,
             heap, Math.max(heap, sampler.peakHeapAfterGcBytes()), threads, fds, placed, reads, failures);
         print(r, out);
+        out.println("CPU in the window by thread (ms): " + byThread.entrySet().stream()
+            .filter(e -> e.getValue() > 0)
+            .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+            .limit(10)
+            .map(e -> e.getKey() + " " + e.getValue())
+            .collect(Collectors.joining(", ")));
+        reader.failures.forEach((why, n) -> out.println("failed reads: " + n + " x " + why));
+        out.printf("calls rejected (no accepting worker): %d%n", rejected(generators));
         return r;
       }
     }
@@ -183,6 +209,10 @@ public final class SimCost {
     return generators.stream().mapToLong(CallGenerator::placed).sum();
   }
 
+  private static long rejected(List<CallGenerator> generators) {
+    return generators.stream().mapToLong(CallGenerator::rejected).sum();
+  }
+
   private static long openFileDescriptors() {
     Path fds = Path.of("/proc/self/fd");
     if (!Files.isDirectory(fds)) {
@@ -196,36 +226,42 @@ public final class SimCost {
   }
 
   /**
-   * Reads every pod's /worker once per {@link #READ_PERIOD}, spread evenly: each second the next
-   * 1/30th of the pods, asynchronously, at most 64 at once, over a JDK client on two threads.
+   * Reads every pod's /worker once per {@link #READ_PERIOD}, spread evenly (every 10 ms, the reads
+   * due by then), asynchronously, at most 64 at once, over a JDK client on two threads.
    */
   private static final class WorkerReader implements AutoCloseable {
+    private static final Duration TICK = Duration.ofMillis(10);
     final AtomicLong ok = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
+    final Map<String, Long> failures = new ConcurrentHashMap<>();
     private final List<URI> uris;
-    private final ExecutorService clientPool = Executors.newFixedThreadPool(2);
-    private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor();
+    private final ExecutorService clientPool = Executors.newFixedThreadPool(2, named(READER_THREADS + "client"));
+    private final ScheduledExecutorService ticks = Executors.newSingleThreadScheduledExecutor(named(READER_THREADS + "tick"));
     private final HttpClient http = HttpClient.newBuilder()
         .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(2))
         .executor(clientPool)
         .build();
     private final Semaphore inFlight = new Semaphore(64);
+    private final double perTick;
+    private double due;
     private int next;
 
     WorkerReader(List<String> ips, int port) {
       this.uris = ips.stream().map(ip -> URI.create("http://" + ip + ":" + port + "/worker")).toList();
-      long periodSeconds = READ_PERIOD.toSeconds();
-      int perTick = (int) Math.max(1, (uris.size() + periodSeconds - 1) / periodSeconds);
-      ticks.scheduleAtFixedRate(() -> tick(perTick), 0, 1, TimeUnit.SECONDS);
+      perTick = uris.size() * (double) TICK.toMillis() / READ_PERIOD.toMillis();
+      ticks.scheduleAtFixedRate(this::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private void tick(int count) {
-      for (int i = 0; i < count && !uris.isEmpty(); i++) {
+    /** Sends the reads due by now: every pod once per period, evenly spread. */
+    private void tick() {
+      due += perTick;
+      for (; due >= 1 && !uris.isEmpty(); due--) {
         URI uri = uris.get(next);
         next = (next + 1) % uris.size();
         if (!inFlight.tryAcquire()) {
           failed.incrementAndGet(); // the reads fall behind: count it, do not pile up
+          failures.merge("skipped: 64 reads already in flight", 1L, Long::sum);
           continue;
         }
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(2)).build();
@@ -235,9 +271,18 @@ public final class SimCost {
             ok.incrementAndGet();
           } else {
             failed.incrementAndGet();
+            String why = error != null ? rootCause(error).toString() : "HTTP " + response.statusCode();
+            failures.merge(why.length() > 120 ? why.substring(0, 120) : why, 1L, Long::sum);
           }
         });
       }
+    }
+
+    private static Throwable rootCause(Throwable t) {
+      while (t.getCause() != null && t.getCause() != t) {
+        t = t.getCause();
+      }
+      return t;
     }
 
     @Override
@@ -255,6 +300,7 @@ public final class SimCost {
     row(out, "time to all Ready", String.format(Locale.ROOT, "%.1f s", r.timeToReady().toMillis() / 1000.0));
     row(out, "steady window", String.format(Locale.ROOT, "%.1f s", r.window().toMillis() / 1000.0));
     row(out, "process CPU in window", r.cpuMillis() + " ms");
+    row(out, "of which the /worker reading client", r.readerCpuMillis() + " ms");
     row(out, "CPU per pod per minute", String.format(Locale.ROOT, "%.2f ms", r.cpuMillisPerPodMinute()));
     row(out, "heap after forced GC", mib(r.heapAfterGcBytes()));
     row(out, "peak heap after a GC", mib(r.peakHeapAfterGcBytes()));
@@ -262,6 +308,15 @@ public final class SimCost {
     row(out, "open file descriptors", String.valueOf(r.openFds()));
     row(out, "calls placed in window", String.valueOf(r.callsPlaced()));
     row(out, "GET /worker in window (failed)", r.workerReads() + " (" + r.readFailures() + ")");
+  }
+
+  private static ThreadFactory named(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   private static void row(PrintStream out, String name, String value) {
