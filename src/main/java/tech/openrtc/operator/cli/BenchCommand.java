@@ -9,6 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import tech.openrtc.operator.bench.Bench;
 import tech.openrtc.operator.bench.EvacuationBench;
+import tech.openrtc.operator.bench.SimCost;
 import tech.openrtc.operator.bench.BenchConfig;
 import tech.openrtc.operator.bench.BenchConfig.Source;
 
@@ -83,10 +84,22 @@ public class BenchCommand implements Callable<Integer> {
   @Option(names = "--nodes", defaultValue = "4", description = "Nodes of the evacuation run (default ${DEFAULT-VALUE}).")
   int nodes;
 
+  @Option(names = "--sim-only",
+      description = "Instead: the simulator alone, no operator: --pods worker pods under calls, each read once per 30 s;"
+          + " CPU, heap, threads and file descriptors over --idle-seconds.")
+  boolean simOnly;
+
+  @Option(names = "--pods", defaultValue = "3000", description = "Pods of the --sim-only run (default ${DEFAULT-VALUE}).")
+  int pods;
+
   @Override
   public Integer call() throws Exception {
     if (!verbose) {
       Logs.quiet();
+    }
+    if (simOnly) {
+      SimCost.Result r = SimCost.run(pods, Duration.ofSeconds(idleSeconds), System.out);
+      return r.readyPods() == r.pods() ? 0 : 1;
     }
     if (evacuation) {
       String[] range = callSeconds.split("-");

@@ -97,8 +97,8 @@ public final class CallGenerator {
   /** Places one call now, of the given duration; empty if no worker accepted it. */
   public Optional<Call> placeCall(Duration duration) {
     List<SimWorker> candidates = new ArrayList<>();
-    for (SimWorker w : kubelet.workers()) {
-      if (namespace.equals(w.namespace()) && deployment.equals(w.deployment()) && w.accepting()) {
+    for (SimWorker w : kubelet.workers(namespace, deployment)) {
+      if (w.accepting()) {
         candidates.add(w);
       }
     }

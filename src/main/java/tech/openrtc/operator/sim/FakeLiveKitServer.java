@@ -28,6 +28,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -85,7 +88,12 @@ public final class FakeLiveKitServer implements AutoCloseable {
   private final String apiKey;
   private final byte[] apiSecret;
   private final HttpServer server;
-  private final ExecutorService executor;
+  /** Handlers: a fixed few threads, none of them ever sleeps (a SLOW answer waits on {@link #delays}). */
+  private final ExecutorService handlers;
+  /** Holds SLOW answers back without holding a thread. */
+  private final ScheduledExecutorService delays;
+  /** Webhook deliveries (blocking posts, at most as many at once as it has threads). */
+  private final ExecutorService webhooks;
   private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>();
   private final AtomicLong rejected = new AtomicLong();
   private final List<String> idleRooms = new CopyOnWriteArrayList<>();
@@ -101,17 +109,15 @@ public final class FakeLiveKitServer implements AutoCloseable {
     this.kubelet = kubelet;
     this.apiKey = apiKey;
     this.apiSecret = apiSecret.getBytes(StandardCharsets.UTF_8);
-    this.executor = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "fake-livekit");
-      t.setDaemon(true);
-      return t;
-    });
+    this.handlers = Executors.newFixedThreadPool(2, SimRuntime.daemon("fake-livekit-http"));
+    this.delays = Executors.newSingleThreadScheduledExecutor(SimRuntime.daemon("fake-livekit-delay"));
+    this.webhooks = Executors.newFixedThreadPool(2, SimRuntime.daemon("fake-livekit-webhook"));
     try {
       server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    server.setExecutor(executor);
+    server.setExecutor(handlers);
     server.createContext("/", this::handle);
     server.start();
     ledger.onEnd(this::callEnded);
@@ -144,10 +150,14 @@ public final class FakeLiveKitServer implements AutoCloseable {
         .setCreatedAt(Instant.now().getEpochSecond()).setRoom(room.room()).setParticipant(agent).build();
     WebhookEvent finished = WebhookEvent.newBuilder().setEvent("room_finished").setId("EV_fin" + record.call().id())
         .setCreatedAt(Instant.now().getEpochSecond()).setRoom(room.room()).build();
-    executor.execute(() -> {
-      post(url, left);
-      post(url, finished);
-    });
+    try {
+      webhooks.execute(() -> {
+        post(url, left);
+        post(url, finished);
+      });
+    } catch (RejectedExecutionException e) {
+      // closed
+    }
   }
 
   private void post(String url, WebhookEvent event) {
@@ -276,11 +286,12 @@ public final class FakeLiveKitServer implements AutoCloseable {
 
   // ---- Twirp
 
-  private void handle(HttpExchange exchange) throws IOException {
-    try (exchange) {
+  private void handle(HttpExchange exchange) {
+    try {
       String path = exchange.getRequestURI().getPath();
       if (!"POST".equals(exchange.getRequestMethod()) || !path.startsWith(PREFIX)) {
         twirpError(exchange, 404, "bad_route", "no handler for " + exchange.getRequestMethod() + " " + path);
+        exchange.close();
         return;
       }
       String method = path.substring(PREFIX.length());
@@ -291,13 +302,26 @@ public final class FakeLiveKitServer implements AutoCloseable {
       }
       Fault f = fault;
       if (f == Fault.SLOW) {
-        try {
-          Thread.sleep(SLOW_DELAY.toMillis());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
+        // Answered later, as the fault was when the request came; no thread waits meanwhile.
+        delays.schedule(() -> {
+          try {
+            handlers.execute(() -> answer(exchange, path, method, body, f));
+          } catch (RejectedExecutionException e) {
+            exchange.close(); // closed meanwhile
+          }
+        }, SLOW_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+        return;
       }
+      answer(exchange, path, method, body, f);
+    } catch (IOException | RuntimeException e) {
+      log.debug("fake LiveKit request failed", e);
+      exchange.close();
+    }
+  }
+
+  /** Answers a request whose body is read, under fault {@code f}, and closes the exchange. */
+  private void answer(HttpExchange exchange, String path, String method, byte[] body, Fault f) {
+    try (exchange) {
       switch (f) {
         case ERROR_500 -> {
           twirpError(exchange, 500, "internal", "simulated server error");
@@ -429,6 +453,8 @@ public final class FakeLiveKitServer implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    executor.shutdownNow();
+    delays.shutdownNow();
+    handlers.shutdownNow();
+    webhooks.shutdownNow();
   }
 }

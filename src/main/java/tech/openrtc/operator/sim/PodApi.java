@@ -15,7 +15,9 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import tech.openrtc.operator.sim.DisruptionController.Budget;
@@ -233,9 +235,11 @@ final class PodApi {
     if (!budgetsStale.getAndSet(false)) {
       return;
     }
+    // Each namespace's pods are read once per round, not once per budget (thousands of both).
+    Map<String, List<Pod>> podsByNamespace = new HashMap<>();
     for (JsonNode json : store.list("/apis/policy/v1/" + BUDGETS)) {
       PodDisruptionBudget pdb = JSON.convertValue(json, PodDisruptionBudget.class);
-      Budget b = compute(pdb);
+      Budget b = compute(pdb, podsByNamespace.computeIfAbsent(pdb.getMetadata().getNamespace(), this::podsIn));
       PodDisruptionBudgetStatus now = pdb.getStatus() == null ? new PodDisruptionBudgetStatus() : pdb.getStatus();
       Long generation = pdb.getMetadata().getGeneration();
       if (Objects.equals(now.getObservedGeneration(), generation)
@@ -259,9 +263,19 @@ final class PodApi {
   }
 
   private Budget compute(PodDisruptionBudget pdb) {
-    String namespace = pdb.getMetadata().getNamespace();
-    List<Pod> pods = store.list("/api/v1/namespaces/" + namespace + "/pods").stream()
+    return compute(pdb, podsIn(pdb.getMetadata().getNamespace()));
+  }
+
+  private List<Pod> podsIn(String namespace) {
+    return store.list("/api/v1/namespaces/" + namespace + "/pods").stream()
         .map(json -> JSON.convertValue(json, Pod.class))
+        .toList();
+  }
+
+  /** The budget over the pods of its namespace it selects. */
+  private Budget compute(PodDisruptionBudget pdb, List<Pod> podsOfNamespace) {
+    String namespace = pdb.getMetadata().getNamespace();
+    List<Pod> pods = podsOfNamespace.stream()
         .filter(pod -> LabelSelectors.selectsSomethingAndMatches(pdb.getSpec().getSelector(), pod.getMetadata().getLabels()))
         .toList();
     return DisruptionController.compute(pdb, pods, owner -> controllerScale(namespace, owner));

@@ -26,10 +26,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -82,6 +84,10 @@ public final class SimKubelet implements AutoCloseable {
   private final IpAllocator ips = IpAllocator.anywhere(Duration.ofSeconds(30));
   /** Pods this kubelet runs, by uid (a name can come back as a new pod). */
   private final Map<String, PodState> pods = new ConcurrentHashMap<>();
+  /** The newest pod of each namespace/name that has a worker, so a lookup by name costs no scan. */
+  private final Map<String, PodState> byName = new ConcurrentHashMap<>();
+  /** Workers by namespace/deployment label, for call routing without a scan of every pod. */
+  private final Map<String, Set<SimWorker>> byDeployment = new ConcurrentHashMap<>();
   private volatile SharedIndexInformer<Pod> informer;
   private final SimVolumes volumes;
 
@@ -115,10 +121,46 @@ public final class SimKubelet implements AutoCloseable {
   // ---- public view
 
   public Optional<SimWorker> worker(String namespace, String podName) {
-    return pods.values().stream()
-        .filter(s -> s.namespace.equals(namespace) && s.name.equals(podName) && s.worker != null)
-        .max(Comparator.comparing(s -> s.created))
-        .map(s -> s.worker);
+    PodState s = byName.get(key(namespace, podName));
+    return s == null ? Optional.empty() : Optional.ofNullable(s.worker);
+  }
+
+  /** Workers of the pods labelled with this deployment that still exist (alive or not). */
+  public Set<SimWorker> workers(String namespace, String deployment) {
+    Set<SimWorker> w = byDeployment.get(key(namespace, deployment));
+    return w == null ? Set.of() : Collections.unmodifiableSet(w);
+  }
+
+  private static String key(String namespace, String name) {
+    return namespace + "/" + name;
+  }
+
+  /** Its worker is running: it can be found by name and by deployment. */
+  private void index(PodState s) {
+    byName.merge(key(s.namespace, s.name), s, (old, now) -> old.created.isAfter(now.created) ? old : now);
+    if (s.worker.deployment() != null) {
+      byDeployment.computeIfAbsent(key(s.namespace, s.worker.deployment()), k -> ConcurrentHashMap.newKeySet())
+          .add(s.worker);
+    }
+  }
+
+  private void unindex(PodState s) {
+    if (s.worker == null) {
+      return;
+    }
+    if (byName.remove(key(s.namespace, s.name), s)) {
+      // Another pod of that name may still be there (an older one terminating): it is the one now.
+      pods.values().stream()
+          .filter(o -> o.namespace.equals(s.namespace) && o.name.equals(s.name) && o.worker != null)
+          .max(Comparator.comparing(o -> o.created))
+          .ifPresent(this::index);
+    }
+    if (s.worker.deployment() != null) {
+      byDeployment.computeIfPresent(key(s.namespace, s.worker.deployment()), (k, set) -> {
+        set.remove(s.worker);
+        return set.isEmpty() ? null : set;
+      });
+    }
   }
 
   /** Workers of all pods that still exist (alive or not). */
@@ -173,6 +215,7 @@ public final class SimKubelet implements AutoCloseable {
       s.gone = true;
       s.cancelTimers();
     }
+    unindex(s);
     if (s.worker != null) {
       // Removed while its process still ran (finalizer taken away, or never added): live calls are cut.
       s.worker.kill();
@@ -214,6 +257,7 @@ public final class SimKubelet implements AutoCloseable {
       return;
     }
     s.worker = worker;
+    index(s);
     if (s.mounts != null) {
       refreshVolumes(s); // before it can become ready: a worker that checks never takes a call unchecked
     }
@@ -503,6 +547,8 @@ public final class SimKubelet implements AutoCloseable {
       }
     }
     pods.clear();
+    byName.clear();
+    byDeployment.clear();
   }
 
   // ---- per pod state

@@ -1,6 +1,8 @@
 package tech.openrtc.operator.sim;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -10,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What the sim's parts share: a few daemon thread pools (never a thread per call or per pod, so
- * thousands of pods fit in one process), the ledger, the request log and the options.
+ * What the sim's parts share: a few daemon thread pools and one Vert.x instance whose event loop
+ * serves every worker's HTTP (never a thread per call or per pod, so thousands of pods fit in one
+ * process), the ledger, the request log and the options.
  */
 final class SimRuntime implements AutoCloseable {
 
@@ -22,8 +25,11 @@ final class SimRuntime implements AutoCloseable {
   final ScheduledExecutorService scheduler;
   /** Blocking work: API writes by the kubelet and the workers. */
   final ExecutorService io;
-  /** Handlers of every worker's HTTP server. */
-  final ExecutorService http;
+  /**
+   * Every worker's HTTP server: each binds its own socket, all share this instance's event loops
+   * (two threads, whatever the number of pods). Handlers must not block.
+   */
+  final Vertx vertx;
   /** Set when the sim starts shutting down: failures after this are expected, not news. */
   volatile boolean closing;
   /** Client the workers write their in-flight annotation with; set once the API server is up. */
@@ -38,10 +44,15 @@ final class SimRuntime implements AutoCloseable {
     timers.setRemoveOnCancelPolicy(true);
     this.scheduler = timers;
     this.io = Executors.newFixedThreadPool(4, daemon("openrtc-sim-io"));
-    this.http = Executors.newFixedThreadPool(4, daemon("openrtc-sim-http"));
+    this.vertx = Vertx.vertx(new VertxOptions()
+        .setEventLoopPoolSize(2)
+        // The workers run nothing blocking on Vert.x: keep its other pools as small as they go.
+        .setWorkerPoolSize(1)
+        .setInternalBlockingPoolSize(1));
   }
 
-  private static ThreadFactory daemon(String prefix) {
+  /** Daemon threads named {@code prefix-1}, {@code prefix-2}, ... */
+  static ThreadFactory daemon(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
@@ -54,7 +65,7 @@ final class SimRuntime implements AutoCloseable {
   public void close() {
     closing = true;
     scheduler.shutdownNow();
-    http.shutdownNow();
+    vertx.close();
     io.shutdown(); // let a write under way finish rather than interrupt it
     try {
       if (!io.awaitTermination(1, TimeUnit.SECONDS)) {

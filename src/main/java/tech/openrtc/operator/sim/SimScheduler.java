@@ -55,6 +55,11 @@ final class SimScheduler implements AutoCloseable {
   private final Map<String, String> assumed = new ConcurrentHashMap<>();
   /** Pods whose status already says Unschedulable, by uid. */
   private final Set<String> reportedUnschedulable = ConcurrentHashMap.newKeySet();
+  /**
+   * Pods waiting for a node, by uid. While there are none, a pod event (a status write, an
+   * annotation) needs no pass over every pod: nothing waits for the room it may free.
+   */
+  private final Set<String> waiting = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean passQueued = new AtomicBoolean();
   private volatile SharedIndexInformer<Node> nodes;
   private volatile SharedIndexInformer<Pod> pods;
@@ -66,7 +71,39 @@ final class SimScheduler implements AutoCloseable {
 
   void start() {
     nodes = client.nodes().inform(onAnyChange(), 0);
-    pods = client.pods().inAnyNamespace().inform(onAnyChange(), 0);
+    pods = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
+      @Override
+      public void onAdd(Pod pod) {
+        seen(pod, false);
+      }
+
+      @Override
+      public void onUpdate(Pod oldPod, Pod pod) {
+        seen(pod, false);
+      }
+
+      @Override
+      public void onDelete(Pod pod, boolean deletedFinalStateUnknown) {
+        seen(pod, true);
+      }
+    }, 0);
+  }
+
+  /** Keeps {@link #waiting} current; a pass only when some pod waits for a node. */
+  private void seen(Pod pod, boolean deleted) {
+    String uid = pod.getMetadata().getUid();
+    if (!deleted && !isBound(pod) && pod.getMetadata().getDeletionTimestamp() == null && !isFinished(pod)) {
+      waiting.add(uid);
+    } else {
+      waiting.remove(uid);
+      if (deleted || isBound(pod)) {
+        assumed.remove(uid);
+        reportedUnschedulable.remove(uid);
+      }
+    }
+    if (!waiting.isEmpty()) {
+      requestPass();
+    }
   }
 
   private <T> ResourceEventHandler<T> onAnyChange() {

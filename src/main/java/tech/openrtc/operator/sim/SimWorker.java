@@ -1,8 +1,6 @@
 package tech.openrtc.operator.sim;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,11 +8,13 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,9 +23,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.api.Names;
@@ -35,7 +37,8 @@ import tech.openrtc.operator.membership.MembershipVerifier;
 /**
  * One simulated voice-agent worker process (livekit-agents style) in one pod.
  *
- * <p>It serves {@code GET /worker} and {@code GET /} on its pod IP. {@code /worker} answers as
+ * <p>It serves {@code GET /worker} and {@code GET /} on its pod IP, on a socket of its own served by
+ * the sim's shared Vert.x event loop (no thread of its own). {@code /worker} answers as
  * livekit-agents does ({@code agent_name}, {@code worker_type}, {@code active_jobs},
  * {@code sdk_version}, {@code project_type}), so a missing count reads 0 there. It takes
  * calls while it is accepting (ready, not draining, not terminating, alive), stops taking them on
@@ -84,13 +87,21 @@ public final class SimWorker {
   private final InetAddress ip;
   private final int port;
   private final ExitListener exitListener;
+  /**
+   * Serializes binding and unbinding the socket, which wait for the event loop. Never taken on the
+   * event loop, and "this" is never held while waiting: the event loop takes "this" in its handler.
+   */
+  private final Object socket = new Object();
 
   // All mutable state below is guarded by "this".
   private final Map<Long, Call> live = new HashMap<>();
   private final Map<Long, ScheduledFuture<?>> endTimers = new HashMap<>();
-  private final Set<HttpExchange> hung = new HashSet<>();
+  /** Connections of requests left unanswered under HANG; closed when the fault is cleared. */
+  private final Set<HttpConnection> hung = new HashSet<>();
   private HttpServer server;
   private boolean started;
+  /** The whole sim is shutting down: the socket stays closed. */
+  private boolean shutdown;
   private Fault fault = Fault.NONE;
   private boolean ready;
   private boolean draining;
@@ -280,11 +291,18 @@ public final class SimWorker {
   // ---- lifecycle, driven by the kubelet (and tests)
 
   /** Binds the HTTP server (unless the fault is REFUSE); throws if the address is taken. */
-  synchronized void start() throws IOException {
-    if (fault != Fault.REFUSE) {
-      server = openServer();
+  void start() throws IOException {
+    synchronized (this) {
+      started = true;
     }
-    started = true;
+    try {
+      syncSocket();
+    } catch (IOException e) {
+      synchronized (this) {
+        started = false;
+      }
+      throw e;
+    }
   }
 
   synchronized void markReady() {
@@ -420,8 +438,9 @@ public final class SimWorker {
       endTimers.values().forEach(t -> t.cancel(false));
       endTimers.clear();
       cancelExpiryCheck();
-      closeServer();
+      releaseHung();
     }
+    closeQuietly();
     log.debug("worker {}/{} exited: {}", namespace, podName, reason);
     exitListener.exited(this, reason);
   }
@@ -435,15 +454,11 @@ public final class SimWorker {
       if (old == Fault.HANG && newFault != Fault.HANG) {
         releaseHung();
       }
-      if (newFault == Fault.REFUSE) {
-        closeServer();
-      } else if (server == null && started && exited == null) {
-        try {
-          server = openServer();
-        } catch (IOException e) {
-          log.warn("worker {}/{} could not listen again on {}:{}", namespace, podName, podIP(), port, e);
-        }
-      }
+    }
+    try {
+      syncSocket(); // REFUSE unbinds, anything else binds again
+    } catch (IOException e) {
+      log.warn("worker {}/{} could not listen again on {}:{}", namespace, podName, podIP(), port, e);
     }
     inFlightChanged(); // LIE_ZERO changes what is reported
   }
@@ -535,51 +550,110 @@ public final class SimWorker {
 
   // ---- HTTP
 
+  /**
+   * HTTP/1.1 only, as a livekit-agents worker (aiohttp) serves it: Vert.x would otherwise take a
+   * client's h2c upgrade (the JDK client asks for one) and multiplex requests on one connection.
+   */
+  private static final HttpServerOptions HTTP_OPTIONS = new HttpServerOptions().setHttp2ClearTextEnabled(false);
+
+  /** How long binding or unbinding a worker's socket may take on the event loop. */
+  private static final Duration SOCKET_WAIT = Duration.ofSeconds(10);
+
+  /**
+   * Binds a socket of its own on (pod IP, port), served by the sim's shared event loop, and waits
+   * for it: a taken address fails here, as a bind does. Never called on an event-loop thread.
+   */
   private HttpServer openServer() throws IOException {
-    HttpServer s = HttpServer.create(new InetSocketAddress(ip, port), 0);
-    s.setExecutor(rt.http);
-    s.createContext("/", this::handle);
-    s.start();
+    HttpServer s = rt.vertx.createHttpServer(HTTP_OPTIONS).requestHandler(this::handle);
+    await(s.listen(port, ip.getHostAddress()), "listen on " + podIP() + ":" + port);
     return s;
   }
 
-  /** Caller holds the lock. Leaves the address free: connections are refused from now on. */
-  private void closeServer() {
-    releaseHung();
-    if (server != null) {
-      server.stop(0);
-      server = null;
+  /**
+   * Binds or unbinds the socket to match the state: bound while started, alive and not refusing.
+   * When it returns the socket is as wanted (a closed one refuses connections). The caller must not
+   * hold "this" nor be on the event loop.
+   */
+  private void syncSocket() throws IOException {
+    synchronized (socket) {
+      boolean wanted;
+      HttpServer current;
+      synchronized (this) {
+        wanted = started && exited == null && !shutdown && fault != Fault.REFUSE;
+        current = server;
+      }
+      if (wanted && current == null) {
+        HttpServer opened = openServer();
+        synchronized (this) {
+          server = opened;
+        }
+      } else if (!wanted && current != null) {
+        synchronized (this) {
+          server = null;
+        }
+        await(current.close(), "close " + podIP() + ":" + port);
+      }
     }
   }
 
-  private void releaseHung() {
-    hung.forEach(HttpExchange::close);
-    hung.clear();
+  /** Unbinds (the worker exited or the sim shuts down). */
+  private void closeQuietly() {
+    try {
+      syncSocket();
+    } catch (IOException e) {
+      log.debug("worker {}/{}: {}", namespace, podName, e.getMessage());
+    }
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
+  private static <T> T await(Future<T> future, String what) throws IOException {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(SOCKET_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw new IOException(what + ": " + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IOException(what + ": no answer from the event loop in " + SOCKET_WAIT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(what + ": interrupted", e);
+    }
+  }
+
+  /** Caller holds the lock. Closing is asynchronous: the event loop does it. */
+  private void releaseHung() {
+    List<HttpConnection> connections = new ArrayList<>(hung);
+    hung.clear();
+    connections.forEach(HttpConnection::close);
+  }
+
+  /** On the event loop: must not block (the lock is only ever held briefly). */
+  private void handle(HttpServerRequest request) {
     Fault f;
     int reported;
     synchronized (this) {
       f = fault;
       if (f == Fault.HANG) {
-        // Never answer; no thread is held: the exchange is closed when the fault is cleared.
-        hung.add(exchange);
+        // Never answer; no thread is held: the connection is closed when the fault is cleared.
+        HttpConnection connection = request.connection();
+        if (hung.add(connection)) {
+          connection.closeHandler(closed -> forgetHung(connection));
+        }
         return;
       }
       reported = reportedInFlight();
     }
-    try (exchange) {
-      String path = exchange.getRequestURI().getPath();
-      if (path.equals("/worker")) {
-        String body = f == Fault.GARBAGE ? "<html>502 Bad Gateway" : workerJson(f, reported);
-        respond(exchange, 200, f == Fault.GARBAGE ? "text/html" : "application/json", body);
-      } else if (path.equals("/")) {
-        respond(exchange, 200, "text/plain", "OK");
-      } else {
-        respond(exchange, 404, "text/plain", "not found");
-      }
+    String path = request.path();
+    if ("/worker".equals(path)) {
+      String body = f == Fault.GARBAGE ? "<html>502 Bad Gateway" : workerJson(f, reported);
+      respond(request, 200, f == Fault.GARBAGE ? "text/html" : "application/json", body);
+    } else if ("/".equals(path)) {
+      respond(request, 200, "text/plain", "OK");
+    } else {
+      respond(request, 404, "text/plain", "not found");
     }
+  }
+
+  private synchronized void forgetHung(HttpConnection connection) {
+    hung.remove(connection);
   }
 
   private String workerJson(Fault f, int activeJobs) {
@@ -596,21 +670,20 @@ public final class SimWorker {
     return json.toString();
   }
 
-  private static void respond(HttpExchange exchange, int code, String type, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", type);
-    exchange.sendResponseHeaders(code, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
+  private static void respond(HttpServerRequest request, int code, String type, String body) {
+    request.response().setStatusCode(code).putHeader("Content-Type", type).end(body);
   }
 
   /** Stops serving without touching calls (the whole sim is shutting down). */
-  synchronized void shutdown() {
-    cancelExpiryCheck();
-    closeServer();
-    endTimers.values().forEach(t -> t.cancel(false));
-    endTimers.clear();
+  void shutdown() {
+    synchronized (this) {
+      shutdown = true;
+      cancelExpiryCheck();
+      releaseHung();
+      endTimers.values().forEach(t -> t.cancel(false));
+      endTimers.clear();
+    }
+    closeQuietly();
   }
 
   @Override
