@@ -30,7 +30,7 @@ import javax.management.openmbean.CompositeData;
 final class ProcessSampler implements AutoCloseable {
 
   static final long HEAP_INTERVAL_MS = 100;
-  /** Reading thousands of threads (one HTTP dispatcher per simulated worker) costs CPU itself. */
+  /** Reading every thread's CPU time costs CPU itself. */
   static final long THREAD_INTERVAL_MS = 1000;
 
   /** What one thread was seen as: every name it had (JOSDK renames its threads while they work). */

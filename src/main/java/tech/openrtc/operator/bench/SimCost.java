@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -90,10 +89,7 @@ public final class SimCost {
       List<CallGenerator> generators = new ArrayList<>();
       for (int d = 0; d < deployments; d++) {
         generators.add(sim.calls(NAMESPACE, deployment(d), CallProfile.uniform(
-            CALLS_PER_SECOND / deployments, Duration.ofSeconds(2), Duration.ofSeconds(6))
-            // Well-spread seeds: java.util.Random from seeds 0, 1, 2... starts out nearly alike,
-            // and every generator's first arrivals would come together.
-            .withSeed(new SplittableRandom(d).nextLong())));
+            CALLS_PER_SECOND / deployments, Duration.ofSeconds(2), Duration.ofSeconds(6)).withSeed(d)));
       }
       List<String> ips = client.pods().inNamespace(NAMESPACE).list().getItems().stream()
           .map(p -> p.getStatus() == null ? null : p.getStatus().getPodIP())

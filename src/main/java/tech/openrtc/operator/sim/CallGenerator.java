@@ -7,6 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -40,7 +41,9 @@ public final class CallGenerator {
     this.namespace = namespace;
     this.deployment = deployment;
     this.profile = profile;
-    this.random = new Random(rt.options.seed() ^ profile.seed());
+    // Mixed: java.util.Random from nearby seeds (0, 1, 2... or names' hash codes) starts out nearly
+    // alike, and every generator's first arrivals would come together.
+    this.random = new Random(new SplittableRandom(rt.options.seed() ^ profile.seed()).nextLong());
     this.rate = profile.callsPerSecond();
   }
 
