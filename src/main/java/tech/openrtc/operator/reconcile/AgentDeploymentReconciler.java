@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -98,7 +99,8 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
           webhookEvents.propagateEvent(new ResourceID(s.name(), s.namespace()));
         },
         this::auditHandledCall);
-    this.observer = new Observer(prober, new LiveKitSecrets(client), this::disruptedNodes, departures);
+    this.observer = new Observer(prober, new LiveKitSecrets(client), this::disruptedNodes, departures,
+        (namespace, pod) -> podExists(client, namespace, pod));
     this.actor = new Actor(client, new StatusWriter(client, clock), signingKeys, recorder, metrics, webhooks);
     this.memories = new DeploymentMemories((namespace, name) -> {
       metrics.forget(namespace, name);
@@ -249,5 +251,15 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
 
   public LiveKitWebhooks webhooks() {
     return webhooks;
+  }
+
+  /** A GET past the cache; on an error the pod is taken to exist (nothing is dropped on a guess). */
+  private static boolean podExists(KubernetesClient client, String namespace, String pod) {
+    try {
+      return client.pods().inNamespace(namespace).withName(pod).get() != null;
+    } catch (KubernetesClientException e) {
+      LOG.debug("could not look up pod {}/{}: {}", namespace, pod, e.toString());
+      return true;
+    }
   }
 }

@@ -42,6 +42,8 @@ public final class DeploymentMemory {
   String liveKitProblem;
   /** The unknown spec fields last warned about, so each set is warned about once. */
   List<String> unknownFieldsWarned = List.of();
+  /** Pods the cache shows terminating long past their kill time, looked up on the API server. */
+  final StaleTerminatingPods staleTerminating = new StaleTerminatingPods();
   /** The last pass, so a sweep never drops the memory of a deployment being reconciled. */
   volatile Instant lastUsed;
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -46,12 +47,16 @@ final class Observer {
   private final LiveKitSecrets liveKitSecrets;
   private final NodeView nodes;
   private final PodDepartures departures;
+  /** Whether the API server has a pod (namespace, name): a read past the cache, for overdue pods only. */
+  private final BiPredicate<String, String> podExists;
 
-  Observer(InFlightProber prober, LiveKitSecrets liveKitSecrets, NodeView nodes, PodDepartures departures) {
+  Observer(InFlightProber prober, LiveKitSecrets liveKitSecrets, NodeView nodes, PodDepartures departures,
+      BiPredicate<String, String> podExists) {
     this.prober = prober;
     this.liveKitSecrets = liveKitSecrets;
     this.nodes = nodes;
     this.departures = departures;
+    this.podExists = podExists;
   }
 
   Snapshot observe(AgentDeployment resource, Context<AgentDeployment> context, DeploymentMemory memory,
@@ -140,8 +145,11 @@ final class Observer {
     return cached.getSpec() == null ? List.of() : Tolerant.unknownPaths("spec", cached.getSpec());
   }
 
-  /** The cached pods in the deployment's namespace, with our deletes the cache has not shown yet. */
-  private static List<PodState> pods(AgentDeployment resource, Context<AgentDeployment> context,
+  /**
+   * The cached pods in the deployment's namespace, with our deletes the cache has not shown yet, and
+   * without those the API server no longer has though the cache does (see StaleTerminatingPods).
+   */
+  private List<PodState> pods(AgentDeployment resource, Context<AgentDeployment> context,
       DeploymentMemory memory, Instant now) {
     List<PodState> cached = context.getSecondaryResources(Pod.class).stream()
         .filter(p -> Objects.equals(p.getMetadata().getNamespace(), resource.getMetadata().getNamespace()))
@@ -150,9 +158,10 @@ final class Observer {
     Map<String, Instant> deletes = memory.pendingDeletes(
         cached.stream().map(PodState::name).collect(Collectors.toSet()),
         cached.stream().filter(PodState::terminating).map(PodState::name).collect(Collectors.toSet()), now);
-    return cached.stream()
+    List<PodState> pods = cached.stream()
         .map(p -> deletes.containsKey(p.name()) ? p.deletedAt(deletes.get(p.name())) : p)
         .toList();
+    return memory.staleTerminating.withoutGone(resource.getMetadata().getNamespace(), pods, now, podExists);
   }
 
   /** spec.livekit resolved from its Secret; a problem is logged once per change (never a value). */

@@ -15,6 +15,7 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,6 +61,8 @@ final class PodApi {
   private final CallLedger ledger;
   /** A pod, budget or AgentDeployment was written since the budgets' status was last computed. */
   private final AtomicBoolean budgetsStale = new AtomicBoolean(true);
+  private final AtomicBoolean syncing = new AtomicBoolean();
+  private volatile long nextSync;
 
   PodApi(Store store, RequestLog requests, CallLedger ledger) {
     this.store = store;
@@ -231,15 +234,37 @@ final class PodApi {
    * it, written through the status subresource only when it changed, and only when something it
    * depends on was written since the last pass.
    */
-  synchronized void syncBudgetStatuses() {
+  void syncBudgetStatuses() {
+    // Scheduled every second on the sim's I/O pool: a pass still running makes the next one a no-op
+    // rather than a thread waiting for it.
+    // A pass reads every pod: with thousands of them it costs most of a second, so passes are kept
+    // at most a fifth of the time (the status is for people and alerts; evictions compute their
+    // budget on the spot).
+    long now = System.nanoTime();
+    if (now < nextSync || !syncing.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      syncBudgetStatusesNow();
+    } finally {
+      long took = System.nanoTime() - now;
+      nextSync = System.nanoTime() + 4 * took;
+      syncing.set(false);
+    }
+  }
+
+  private synchronized void syncBudgetStatusesNow() {
     if (!budgetsStale.getAndSet(false)) {
       return;
     }
-    // Each namespace's pods are read once per round, not once per budget (thousands of both).
-    Map<String, List<Pod>> podsByNamespace = new HashMap<>();
+    // Each namespace's pods are read and indexed by label once per round, not once per budget
+    // (thousands of both).
+    Map<String, PodsByLabel> podsByNamespace = new HashMap<>();
     for (JsonNode json : store.list("/apis/policy/v1/" + BUDGETS)) {
       PodDisruptionBudget pdb = JSON.convertValue(json, PodDisruptionBudget.class);
-      Budget b = compute(pdb, podsByNamespace.computeIfAbsent(pdb.getMetadata().getNamespace(), this::podsIn));
+      PodsByLabel pods = podsByNamespace.computeIfAbsent(pdb.getMetadata().getNamespace(),
+          namespace -> new PodsByLabel(podsIn(namespace)));
+      Budget b = compute(pdb, pods.candidates(pdb.getSpec().getSelector()));
       PodDisruptionBudgetStatus now = pdb.getStatus() == null ? new PodDisruptionBudgetStatus() : pdb.getStatus();
       Long generation = pdb.getMetadata().getGeneration();
       if (Objects.equals(now.getObservedGeneration(), generation)
@@ -272,7 +297,32 @@ final class PodApi {
         .toList();
   }
 
-  /** The budget over the pods of its namespace it selects. */
+  /** A namespace's pods by label: the pods a selector may select, without looking at every pod. */
+  private static final class PodsByLabel {
+    private final List<Pod> all;
+    private final Map<String, List<Pod>> byLabel = new HashMap<>();
+
+    PodsByLabel(List<Pod> pods) {
+      all = pods;
+      for (Pod pod : pods) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        if (labels != null) {
+          labels.forEach((k, v) -> byLabel.computeIfAbsent(k + "=" + v, x -> new ArrayList<>()).add(pod));
+        }
+      }
+    }
+
+    /** Every pod that carries one of the selector's matchLabels pairs (all of them if it has none). */
+    List<Pod> candidates(io.fabric8.kubernetes.api.model.LabelSelector selector) {
+      if (selector == null || selector.getMatchLabels() == null || selector.getMatchLabels().isEmpty()) {
+        return all;
+      }
+      Map.Entry<String, String> first = selector.getMatchLabels().entrySet().iterator().next();
+      return byLabel.getOrDefault(first.getKey() + "=" + first.getValue(), List.of());
+    }
+  }
+
+  /** The budget over the pods of its namespace it selects (from {@code podsOfNamespace}, or a subset holding them all). */
   private Budget compute(PodDisruptionBudget pdb, List<Pod> podsOfNamespace) {
     String namespace = pdb.getMetadata().getNamespace();
     List<Pod> pods = podsOfNamespace.stream()

@@ -3,6 +3,7 @@ package tech.openrtc.operator.sim;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherException;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.ServerRequest;
@@ -41,6 +42,7 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher implements PodA
   private final RequestLog requests;
   private final CallLedger ledger;
   private final PodApi podApi;
+  private final NameIndexedStore store;
 
   RecordingDispatcher(
       Map<ServerRequest, Queue<ServerResponse>> expectations, RequestLog requests, CallLedger ledger) {
@@ -49,6 +51,32 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher implements PodA
     this.requests = requests;
     this.ledger = ledger;
     this.podApi = new PodApi(this, requests, ledger);
+    this.store = NameIndexedStore.installIn(this);
+  }
+
+  /** The object a create, update or patch names, from the name index rather than a scan of every object. */
+  @Override
+  public Map.Entry<AttributeSet, String> findResource(AttributeSet query) {
+    List<Map.Entry<AttributeSet, String>> named = store.named(query);
+    if (named == null) {
+      return super.findResource(query);
+    }
+    return named.isEmpty() ? null : named.get(0);
+  }
+
+  /**
+   * A GET of one named object answered from the name index, as the mock server answers it (the
+   * first match, 200, its stored JSON); watches, lists and misses (the mock's 404 Status) as before.
+   */
+  @Override
+  public MockResponse handleGet(String path) {
+    if (!path.contains("watch=")) {
+      List<Map.Entry<AttributeSet, String>> named = store.named(getAttributeExtractor().fromPath(path));
+      if (named != null && !named.isEmpty()) {
+        return new MockResponse().setResponseCode(200).setBody(named.get(0).getValue());
+      }
+    }
+    return super.handleGet(path);
   }
 
   PodApi podApi() {
@@ -125,7 +153,7 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher implements PodA
 
   @Override
   public JsonNode get(String path) {
-    MockResponse found = super.handleGet(path);
+    MockResponse found = handleGet(path);
     if (found.code() != 200 || found.getBody() == null) {
       return null;
     }
