@@ -13,8 +13,7 @@ import tech.openrtc.operator.sim.CallProfile;
  * @param startupDelay simulated time from pod creation to Ready
  * @param idleSeconds how long to watch for operator writes after all are Healthy; 0: not measured
  * @param timeout how long the rollout may take before the run fails
- * @param ownProcess run the operator in a JVM of its own ({@code run} against the simulated
- *     cluster's kubeconfig, as a user runs it) rather than in the bench's
+ * @param operator where the operator runs
  */
 public record BenchConfig(
     String label,
@@ -26,7 +25,17 @@ public record BenchConfig(
     Duration startupDelay,
     int idleSeconds,
     Duration timeout,
-    boolean ownProcess) {
+    Operator operator) {
+
+  /** Where the operator runs. */
+  public enum Operator {
+    /** In the bench's JVM (AgentOperator.start): quicker to start; the test suite's mode. */
+    IN_PROCESS,
+    /** In a JVM of its own ({@code run} against the simulated cluster's kubeconfig), as a user runs it. */
+    OWN_PROCESS,
+    /** As OWN_PROCESS, recorded by Java Flight Recorder (profile settings) into operator.jfr. */
+    OWN_PROCESS_PROFILED
+  }
 
   /** The in-flight source of the run. */
   public enum Source {

@@ -76,14 +76,15 @@ final class BenchRun {
 
   /** As a user runs it (its own JVM, pointed at the sim's kubeconfig), or in this JVM. */
   private BenchOperator startOperator(SimCluster sim) throws IOException, InterruptedException {
-    if (!config.ownProcess()) {
+    if (config.operator() == BenchConfig.Operator.IN_PROCESS) {
       return new InProcessOperator(sim);
     }
     Path dir = Files.createTempDirectory("openrtc-bench-operator");
     Path kubeconfig = dir.resolve("kubeconfig");
     sim.writeKubeconfig(kubeconfig);
     step("operator: its own JVM (%s), log in %s", String.join(" ", OperatorProcess.JVM_FLAGS), dir);
-    return OperatorProcess.start(kubeconfig, dir, freePort());
+    return OperatorProcess.start(kubeconfig, dir, freePort(),
+        config.operator() == BenchConfig.Operator.OWN_PROCESS_PROFILED);
   }
 
   private BenchResult.Inputs measure(SimCluster sim, KubernetesClient bench, BenchOperator operator, RolloutWatch watch,

@@ -45,6 +45,8 @@ final class OperatorProcess implements BenchOperator {
   private final Path gcLog;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final Thread sampler;
+  /** Stops the operator if the bench's JVM is stopped first (Ctrl-C, kill): no operator is left behind. */
+  private final Thread stopOnExit;
   private double startSeconds;
   private volatile int peakThreads;
   private long windowStartCpuMillis;
@@ -58,13 +60,17 @@ final class OperatorProcess implements BenchOperator {
     sampler = new Thread(this::sampleThreads, "bench-operator-sampler");
     sampler.setDaemon(true);
     sampler.start();
+    stopOnExit = new Thread(process::destroy, "bench-operator-stop");
+    Runtime.getRuntime().addShutdownHook(stopOnExit);
   }
 
   /**
    * Starts {@code java JVM_FLAGS -cp <this classpath> Main run --kubeconfig K --http-port P}, its
-   * output in DIR/operator.log, and waits until its /readyz answers 200.
+   * output in DIR/operator.log (and, to profile it, a flight recording written to DIR/operator.jfr
+   * when it stops), and waits until its /readyz answers 200.
    */
-  static OperatorProcess start(Path kubeconfig, Path dir, int httpPort) throws IOException, InterruptedException {
+  static OperatorProcess start(Path kubeconfig, Path dir, int httpPort, boolean profile)
+      throws IOException, InterruptedException {
     Files.createDirectories(dir);
     Path gcLog = dir.resolve("operator-gc.log");
     Files.deleteIfExists(gcLog);
@@ -72,6 +78,9 @@ final class OperatorProcess implements BenchOperator {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(JVM_FLAGS);
     command.add("-Xlog:gc:file=" + gcLog);
+    if (profile) {
+      command.add("-XX:StartFlightRecording=settings=profile,filename=" + dir.resolve("operator.jfr"));
+    }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
         "run", "--kubeconfig", kubeconfig.toString(), "--http-port", String.valueOf(httpPort)));
     Instant started = Instant.now();
@@ -257,6 +266,11 @@ final class OperatorProcess implements BenchOperator {
   @Override
   public void close() {
     sampler.interrupt();
+    try {
+      Runtime.getRuntime().removeShutdownHook(stopOnExit);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down: the hook stops it
+    }
     process.destroy();
     try {
       if (!process.waitFor(20, TimeUnit.SECONDS)) {

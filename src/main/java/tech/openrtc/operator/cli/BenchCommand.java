@@ -70,6 +70,10 @@ public class BenchCommand implements Callable<Integer> {
           + " names, heap not the operator's alone).")
   boolean inProcess;
 
+  @Option(names = "--profile-operator",
+      description = "Record the operator's JVM with Java Flight Recorder (profile settings): operator.jfr next to its log.")
+  boolean profileOperator;
+
   @Option(names = "--out", defaultValue = "target/bench", description = "Report directory (default ${DEFAULT-VALUE}).")
   Path out;
 
@@ -137,6 +141,8 @@ public class BenchCommand implements Callable<Integer> {
   private BenchConfig config(String label, int n, Source src, int poll, int idle) {
     long timeout = timeoutSeconds != null ? timeoutSeconds : large ? 3600 : 600;
     return new BenchConfig(label, n, replicas, DemoCommand.profile(callsPerSecond, callSeconds), poll, src,
-        Duration.ofMillis(startupMillis), idle, Duration.ofSeconds(timeout), !inProcess);
+        Duration.ofMillis(startupMillis), idle, Duration.ofSeconds(timeout),
+        inProcess ? BenchConfig.Operator.IN_PROCESS
+            : profileOperator ? BenchConfig.Operator.OWN_PROCESS_PROFILED : BenchConfig.Operator.OWN_PROCESS);
   }
 }

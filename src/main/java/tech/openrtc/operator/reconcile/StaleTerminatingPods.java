@@ -13,21 +13,23 @@ import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.pods.PodState;
 
 /**
- * Pods the cache still shows terminating well past their kill time are looked up on the API
- * server; those it no longer has are gone.
+ * Pods the cache has shown terminating for over {@link #OVERDUE} are looked up on the API server;
+ * those it no longer has are gone.
  *
  * <p>An informer learns of a deletion from its watch. A real API server replays missed events on a
  * re-watch, or answers 410 Gone and the informer lists again; an API server or proxy that does
  * neither (seen with the mock API server under load) leaves the deleted pod in the cache for good,
- * and its deployment would wait for it forever. The lookup is a GET per such pod at most every
- * {@link #RECHECK}: a pod really stuck terminating (its node gone) costs one GET per
- * {@link #RECHECK}, nothing else.
+ * and its deployment would wait for it forever. A drained worker exits within seconds of its
+ * delete, but its grace period (at least the drain timeout) says nothing about when: so the test is
+ * the time since the delete, not the kill time. The lookup is a GET per such pod at most every
+ * {@link #RECHECK}: a pod really terminating that long (calls still running, its node gone) costs
+ * one GET per {@link #RECHECK}, nothing else.
  */
 final class StaleTerminatingPods {
 
   private static final Logger LOG = LoggerFactory.getLogger(StaleTerminatingPods.class);
 
-  /** Past its kill time by this much, a pod should long be gone (the kubelet force-kills at its kill time). */
+  /** Terminating this long, a pod is looked up. */
   static final Duration OVERDUE = Duration.ofSeconds(30);
   static final Duration RECHECK = Duration.ofSeconds(30);
 
@@ -53,9 +55,9 @@ final class StaleTerminatingPods {
       }
       lastChecked.put(p.name(), now);
       if (!exists.test(namespace, p.name())) {
-        LOG.warn("pod {}/{} is still in the cache {} s past its kill time, but the API server has no such pod:"
+        LOG.warn("pod {}/{} is still in the cache {} s after its delete, but the API server has no such pod:"
             + " the watch missed its deletion; treating it as gone", namespace, p.name(),
-            Duration.between(p.killAt(), now).toSeconds());
+            Duration.between(p.deletedAt(), now).toSeconds());
         gone.add(p.name());
       }
     }
@@ -63,6 +65,6 @@ final class StaleTerminatingPods {
   }
 
   static boolean overdue(PodState p, Instant now) {
-    return p.terminating() && p.killAt() != null && p.killAt().plus(OVERDUE).isBefore(now);
+    return p.terminating() && p.deletedAt() != null && p.deletedAt().plus(OVERDUE).isBefore(now);
   }
 }

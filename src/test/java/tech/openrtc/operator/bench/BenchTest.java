@@ -22,7 +22,7 @@ class BenchTest {
   void aSmallRunWritesACompleteReport(@TempDir Path dir) throws Exception {
     BenchConfig config = new BenchConfig("N=1", 1, 1,
         CallProfile.uniform(4, Duration.ofMillis(500), Duration.ofSeconds(1)), 1, BenchConfig.Source.http,
-        Duration.ofMillis(300), 2, Duration.ofSeconds(120), false);
+        Duration.ofMillis(300), 2, Duration.ofSeconds(120), BenchConfig.Operator.IN_PROCESS);
     ByteArrayOutputStream progress = new ByteArrayOutputStream();
 
     boolean ok = Bench.run(List.of(config), dir, new PrintStream(progress, true, StandardCharsets.UTF_8));
@@ -56,7 +56,7 @@ class BenchTest {
   void theOperatorInItsOwnProcessIsMeasuredApart(@TempDir Path dir) throws Exception {
     BenchConfig config = new BenchConfig("N=1 own process", 1, 1,
         CallProfile.uniform(4, Duration.ofMillis(500), Duration.ofSeconds(1)), 1, BenchConfig.Source.http,
-        Duration.ofMillis(300), 0, Duration.ofSeconds(120), true);
+        Duration.ofMillis(300), 0, Duration.ofSeconds(120), BenchConfig.Operator.OWN_PROCESS);
 
     boolean ok = Bench.run(List.of(config), dir, new PrintStream(new ByteArrayOutputStream(), true,
         StandardCharsets.UTF_8));

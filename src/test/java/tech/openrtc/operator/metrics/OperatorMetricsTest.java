@@ -51,6 +51,20 @@ class OperatorMetricsTest {
   }
 
   @Test
+  void aVersionGoneFromStatusLosesItsGaugesAndNoOtherDeploymentsDo() {
+    metrics.versions("voice", "a", List.of(version("v1", Role.Draining, 1, 2), version("v2", Role.Active, 3, 0)));
+    metrics.versions("voice", "b", List.of(version("v1", Role.Draining, 1, 4)));
+
+    metrics.versions("voice", "a", List.of(version("v2", Role.Active, 3, 0)));
+
+    String scrape = registry.scrape();
+    assertThat(scrape)
+        .doesNotContain("name=\"a\",namespace=\"voice\",role=\"Draining\"")
+        .contains("openrtc_agentdeployment_replicas{name=\"a\",namespace=\"voice\",role=\"Active\",version=\"v2\"} 3")
+        .contains("openrtc_agentdeployment_inflight_calls{name=\"b\",namespace=\"voice\",role=\"Draining\",version=\"v1\"} 4");
+  }
+
+  @Test
   void aDeletedDeploymentLosesItsGauges() {
     metrics.versions("voice", "a", List.of(version("v1", Role.Active, 1, 0)));
     metrics.versions("voice", "b", List.of(version("v1", Role.Active, 1, 0)));

@@ -17,10 +17,12 @@ class StaleTerminatingPodsTest {
 
   private final List<String> lookedUp = new ArrayList<>();
 
-  private static PodState pod(String name, Instant killAt) {
+  /** A pod deleted at {@code deletedAt} (null: not deleted) with a 600 s grace period. */
+  private static PodState pod(String name, Instant deletedAt) {
     PodBuilder b = new PodBuilder().withNewMetadata().withName(name).withNamespace("ns").endMetadata();
-    if (killAt != null) {
-      b.editMetadata().withDeletionTimestamp(killAt.toString()).withDeletionGracePeriodSeconds(30L).endMetadata();
+    if (deletedAt != null) {
+      b.editMetadata().withDeletionTimestamp(deletedAt.plusSeconds(600).toString())
+          .withDeletionGracePeriodSeconds(600L).endMetadata();
     }
     Pod pod = b.withNewStatus().withPhase("Running").endStatus().build();
     return PodState.of(pod);
@@ -34,8 +36,8 @@ class StaleTerminatingPodsTest {
   @Test
   void onlyOverduePodsAreLookedUpAndThoseTheServerLacksAreGone() {
     StaleTerminatingPods stale = new StaleTerminatingPods();
-    List<PodState> pods = List.of(pod("running", null), pod("recently-deleted", NOW.minusSeconds(10)),
-        pod("overdue-gone", NOW.minusSeconds(60)), pod("overdue-stuck", NOW.minusSeconds(60)));
+    List<PodState> pods = List.of(pod("running", null), pod("recently-deleted", NOW.minusSeconds(20)),
+        pod("overdue-gone", NOW.minusSeconds(90)), pod("overdue-stuck", NOW.minusSeconds(90)));
 
     List<PodState> seen = stale.withoutGone("ns", pods, NOW, (ns, n) -> exists(Set.of("overdue-stuck"), ns, n));
 
@@ -46,7 +48,7 @@ class StaleTerminatingPodsTest {
   @Test
   void aPodStuckTerminatingIsLookedUpAtMostOncePerRecheck() {
     StaleTerminatingPods stale = new StaleTerminatingPods();
-    List<PodState> pods = List.of(pod("overdue-stuck", NOW.minusSeconds(60)));
+    List<PodState> pods = List.of(pod("overdue-stuck", NOW.minusSeconds(90)));
 
     stale.withoutGone("ns", pods, NOW, (ns, n) -> exists(Set.of("overdue-stuck"), ns, n));
     stale.withoutGone("ns", pods, NOW.plusSeconds(5), (ns, n) -> exists(Set.of("overdue-stuck"), ns, n));
@@ -59,7 +61,7 @@ class StaleTerminatingPodsTest {
   @Test
   void aGonePodStaysGoneWithoutAnotherLookup() {
     StaleTerminatingPods stale = new StaleTerminatingPods();
-    List<PodState> pods = List.of(pod("overdue-gone", NOW.minusSeconds(60)));
+    List<PodState> pods = List.of(pod("overdue-gone", NOW.minusSeconds(90)));
 
     stale.withoutGone("ns", pods, NOW, (ns, n) -> exists(Set.of(), ns, n));
     List<PodState> later = stale.withoutGone("ns", pods, NOW.plusSeconds(60), (ns, n) -> exists(Set.of(), ns, n));
