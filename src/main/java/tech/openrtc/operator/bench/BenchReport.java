@@ -90,11 +90,11 @@ final class BenchReport {
         + " operator live heap / peak RSS MiB |\n|---|---|---|---|---|---|---|---|\n");
     for (BenchResult r : results) {
       int pods = r.deployments() * r.replicas();
-      double minutes = r.operator().nanos() / 60e9;
       BenchResult.OwnProcess own = r.operatorProcess();
       md.append(String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.2f | %.2f | %.2f | %s |%n", r.label(), pods,
-          r.operator().nanos() / 1e9, r.operatorCpuMillis() / (pods * minutes),
-          r.api().operatorRequests() / (pods * minutes), r.reconcilesPerPodMinute(), r.probesPerPodMinute(),
+          r.operator().nanos() / 1e9, r.operator().perPodMinute(r.operatorCpuMillis(), pods),
+          r.operator().perPodMinute(r.api().operatorRequests(), pods), r.reconcilesPerPodMinute(),
+          r.probesPerPodMinute(),
           own == null ? "in process" : String.format(Locale.ROOT, "%s / %.0f",
               own.liveHeapMiB() == null ? "-" : String.format(Locale.ROOT, "%.0f", own.liveHeapMiB()),
               own.peakRssMiB())));

@@ -40,8 +40,9 @@ public class BenchCommand implements Callable<Integer> {
   @Option(names = "--poll-seconds", description = "spec.drain.pollSeconds (default 1, with --large 5).")
   Integer pollSecondsOption;
 
-  private boolean pollSecondsUnset() {
-    return pollSecondsOption == null;
+  /** The http runs' pollSeconds: as given, else 5 for the large run (as a production deployment of that size would poll), else 1. */
+  private int pollSeconds() {
+    return pollSecondsOption != null ? pollSecondsOption : large ? 5 : 1;
   }
 
   @Option(names = "--event-poll-seconds", defaultValue = "10",
@@ -120,12 +121,11 @@ public class BenchCommand implements Callable<Integer> {
   }
 
   List<BenchConfig> configs() {
-    int pollSeconds = pollSecondsUnset() ? 1 : pollSecondsOption;
+    int pollSeconds = pollSeconds();
     List<BenchConfig> runs = new ArrayList<>();
     if (large || deployments != null) {
       int n = large ? 1000 : deployments;
-      // The large run polls every 5 s, as a production deployment of that size would.
-      int poll = source != Source.http ? eventPollSeconds : large && pollSecondsUnset() ? 5 : pollSeconds;
+      int poll = source != Source.http ? eventPollSeconds : pollSeconds;
       runs.add(config("N=" + n, n, source, poll, idleSeconds));
       return runs;
     }
