@@ -2,7 +2,9 @@ package tech.openrtc.operator.sim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.crud.Attribute;
 import io.fabric8.mockwebserver.crud.AttributeSet;
 import io.fabric8.kubernetes.client.server.mock.crud.KubernetesCrudDispatcherException;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * <p>Like fabric8's KubernetesMixedDispatcher it first serves the fixed expectations the mock
  * server registers for itself ({@code /version}, {@code /}), then what the mock server lacks for
  * pods ({@link PodApi}: graceful deletion, binding, eviction), then everything else from the
- * in-memory store.
+ * in-memory store. {@link ApiFaults} may refuse or delay a request between its recording and its
+ * serving.
  */
 final class RecordingDispatcher extends KubernetesCrudDispatcher implements PodApi.Store {
 
@@ -43,6 +46,7 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher implements PodA
   private final CallLedger ledger;
   private final PodApi podApi;
   private final NameIndexedStore store;
+  private final ApiFaults faults = new ApiFaults();
 
   RecordingDispatcher(
       Map<ServerRequest, Queue<ServerResponse>> expectations, RequestLog requests, CallLedger ledger) {
@@ -83,10 +87,15 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher implements PodA
     return podApi;
   }
 
+  ApiFaults faults() {
+    return faults;
+  }
+
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    RecordedCall call = null;
     try {
-      record(request);
+      call = record(request);
     } catch (RuntimeException e) {
       // Recording is for tests; it must never break the API server.
       log.warn("could not record {}", request, e);
@@ -94,15 +103,48 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher implements PodA
     Queue<ServerResponse> expected =
         expectations.get(new SimpleRequest(HttpMethod.valueOf(request.getMethod()), request.getPath()));
     if (expected != null && !expected.isEmpty()) {
+      recordPodDeletions(request);
       return expectationDispatcher.dispatch(request);
     }
+    ApiFaults.Kind fault = call == null ? null : faults.take(call, request.getHeader("Upgrade") != null);
+    if (fault != null && fault.refuses()) {
+      return ApiFaults.refusal(fault, call); // not applied: no pod deletion to record
+    }
+    recordPodDeletions(request);
     long start = System.nanoTime();
     try {
       MockResponse served = podApi.serve(request, ParsedPath.parse(request.getPath()));
-      return served != null ? served : super.dispatch(request);
+      if (served == null) {
+        served = super.dispatch(request);
+      }
+      if (served.getWebSocketListener() != null) {
+        return faults.tracked(request.getHeader("User-Agent"), served);
+      }
+      return fault == null ? served : ApiFaults.delayed(fault, served);
     } finally {
       requests.served(System.nanoTime() - start);
     }
+  }
+
+  /**
+   * Fans a store change out to the watches, except a deletion {@link ApiFaults#loseDeletionEvent}
+   * asked to lose: that object leaves the store and no watch hears of it.
+   */
+  @Override
+  public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
+      GenericKubernetesResource resource, String newResource) {
+    if (resource == null && oldAttributes != null
+        && faults.takeLostDeletion(ParsedPath.parse(path).resource,
+            value(oldAttributes, "namespace"), value(oldAttributes, NameIndexedStore.NAME))) {
+      getMap().remove(oldAttributes);
+      return;
+    }
+    super.processEvent(path, pathAttributes, oldAttributes, resource, newResource);
+  }
+
+  private static String value(AttributeSet attributes, String key) {
+    Attribute a = attributes.getAttribute(key);
+    return a == null || a.getValues().isEmpty() ? null : a.getValues().get(0).toString();
   }
 
   /**
@@ -182,19 +224,27 @@ final class RecordingDispatcher extends KubernetesCrudDispatcher implements PodA
     return super.handleDelete(path);
   }
 
-  private void record(RecordedRequest request) {
+  private RecordedCall record(RecordedRequest request) {
     Instant now = Instant.now();
     String method = request.getMethod();
     String fullPath = request.getPath();
     ParsedPath p = ParsedPath.parse(fullPath);
     String verb = verb(method, p);
-    requests.add(
-        new RecordedCall(
-            now, method, verb, p.resource, p.subresource, p.namespace, p.name,
-            request.getHeader("User-Agent"), fullPath));
+    RecordedCall call = new RecordedCall(
+        now, method, verb, p.resource, p.subresource, p.namespace, p.name,
+        request.getHeader("User-Agent"), fullPath);
+    requests.add(call);
+    return call;
+  }
 
-    if ("pods".equals(p.resource) && p.subresource == null && "DELETE".equals(method)) {
-      recordPodDeletions(request, p, now);
+  private void recordPodDeletions(RecordedRequest request) {
+    try {
+      ParsedPath p = ParsedPath.parse(request.getPath());
+      if ("pods".equals(p.resource) && p.subresource == null && "DELETE".equals(request.getMethod())) {
+        recordPodDeletions(request, p, Instant.now());
+      }
+    } catch (RuntimeException e) {
+      log.warn("could not record {}", request, e);
     }
   }
 

@@ -251,6 +251,11 @@ public final class SimCluster implements AutoCloseable {
     return requests;
   }
 
+  /** Faults the API server puts on chosen clients' requests and watches. */
+  public ApiFaults apiFaults() {
+    return dispatcher.faults();
+  }
+
   /**
    * Answers the next {@code times} PATCH requests to {@code path} (exactly, without the query)
    * with a Status of {@code code}, say 403 as a real cluster refuses a write its RBAC does not
