@@ -36,6 +36,8 @@ public final class SpecValidator {
       errors.add("spec: required");
       return errors;
     }
+    // Read as null, but not absent: a default in its place would act on a spec nobody wrote.
+    errors.addAll(spec.wrongTypes());
     if (spec.getVersion() == null || spec.getVersion().isBlank()) {
       errors.add("spec.version: required");
     } else if (!VERSION.matcher(spec.getVersion()).matches()) {
@@ -87,6 +89,10 @@ public final class SpecValidator {
     }
     for (int i = 0; i < containers.size(); i++) {
       Container c = containers.get(i);
+      if (c == null) {
+        errors.add("spec.template.spec.containers[" + i + "]: must be a container, got null");
+        continue;
+      }
       if (blank(c.getName())) {
         errors.add("spec.template.spec.containers[" + i + "].name: required");
       }
