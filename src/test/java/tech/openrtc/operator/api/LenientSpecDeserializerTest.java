@@ -55,6 +55,10 @@ class LenientSpecDeserializerTest {
       "drain.trigger | 3 | spec.drain.trigger",
       "paused | \"maybe\" | spec.paused: expected a boolean",
       "paused | {} | spec.paused: expected a boolean",
+      "replicas | 9999999999 | spec.replicas: expected an integer",
+      "replicas | true | spec.replicas: expected an integer",
+      "drain | [] | spec.drain: expected an object",
+      "template.spec.containers.0.ports.0.containerPort | 99999999999999999999 | spec.template.spec.containers[0].ports[0].containerPort: expected an integer",
   })
   void aValueOfTheWrongTypeIsReadAsNullAndNamed(String path, String json, String problem) {
     AgentDeploymentSpec spec = read(with(path, json)).getSpec();
