@@ -75,17 +75,26 @@ public final class SpecFuzzer {
 
   private final Random random;
   private final List<List<Case>> byKind = new ArrayList<>();
+  /** Kinds not produced yet: each comes once, in a seeded order, before kinds are picked at random. */
+  private final java.util.Deque<String> firstKinds;
 
   public SpecFuzzer(long seed) {
     this.random = new Random(seed);
     for (String kind : KINDS) {
       byKind.add(cases(kind));
     }
+    List<String> kinds = new ArrayList<>(KINDS);
+    Collections.shuffle(kinds, random);
+    this.firstKinds = new java.util.ArrayDeque<>(kinds);
   }
 
-  /** The next mutation of {@code base} (a deployment's spec as JSON), of a kind picked at random. */
+  /**
+   * The next mutation of {@code base} (a deployment's spec as JSON): the first {@code KINDS.size()}
+   * are one of each kind, the rest of a kind picked at random.
+   */
   public Mutation next(ObjectNode base) {
-    return next(base, KINDS.get(random.nextInt(KINDS.size())));
+    String kind = firstKinds.isEmpty() ? KINDS.get(random.nextInt(KINDS.size())) : firstKinds.poll();
+    return next(base, kind);
   }
 
   /** The next mutation of {@code base} of the given kind. */
@@ -104,13 +113,11 @@ public final class SpecFuzzer {
     return new Mutation(c.path(), c.kind(), spec, c.expect(), description);
   }
 
-  /** {@code count} mutations: every kind once (in a random order) first, then kinds at random. */
+  /** The next {@code count} mutations of {@link #next(ObjectNode)}. */
   public List<Mutation> mutations(ObjectNode base, int count) {
-    List<String> kinds = new ArrayList<>(KINDS);
-    Collections.shuffle(kinds, random);
     List<Mutation> out = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      out.add(i < kinds.size() ? next(base, kinds.get(i)) : next(base));
+      out.add(next(base));
     }
     return out;
   }
