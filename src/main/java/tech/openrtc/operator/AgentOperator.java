@@ -2,8 +2,10 @@ package tech.openrtc.operator;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.Cloner;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -27,6 +29,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import tech.openrtc.operator.api.AgentDeployment;
+import tech.openrtc.operator.api.AgentDeploymentSpec;
 import tech.openrtc.operator.audit.Recorder;
 import tech.openrtc.operator.disruption.NodeAccess;
 import tech.openrtc.operator.disruption.NodeDisruption;
@@ -166,6 +170,7 @@ public final class AgentOperator implements AutoCloseable {
         .withUseSSAToPatchPrimaryResource(false)
         .withSSABasedCreateUpdateMatchForDependentResources(false)
         .withStopOnInformerErrorDuringStartup(true)
+        .withResourceCloner(carryingWrongTypes(client))
         .withLeaderElectionConfiguration(leadership.josdkConfiguration()));
     NodeDisruption nodes = NodeAccess.canWatchNodes(client) ? new NodeDisruption(disruptionTaints) : null;
     var reconciler = new AgentDeploymentReconciler(client, prober, new Recorder(client), signingKeys, Clock.systemUTC(),
@@ -194,6 +199,23 @@ public final class AgentOperator implements AutoCloseable {
     running.ready.set(true);
     LOG.info("openrtc-operator started; watching {}", namespaces.isEmpty() ? "all namespaces" : namespaces);
     return running;
+  }
+
+  /**
+   * JOSDK's copy of a resource for a reconcile pass, made by serializing it as JOSDK does, plus the
+   * spec's values of the wrong type (which serializing drops): the pass must see the spec as invalid.
+   */
+  private static Cloner carryingWrongTypes(KubernetesClient client) {
+    return new Cloner() {
+      @Override
+      public <R extends HasMetadata> R clone(R object) {
+        R copy = client.getKubernetesSerialization().clone(object);
+        if (object instanceof AgentDeployment from && copy instanceof AgentDeployment to) {
+          AgentDeploymentSpec.carryWrongTypes(from.getSpec(), to.getSpec());
+        }
+        return copy;
+      }
+    };
   }
 
   /** Counters kept by the prober and the webhook endpoint, and the JVM's own. */

@@ -1,5 +1,6 @@
 package tech.openrtc.operator.api;
 
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -30,6 +31,13 @@ public class AgentDeployment extends CustomResource<AgentDeploymentSpec, AgentDe
 
   public static final String KIND = "AgentDeployment";
   public static final String API_VERSION = Names.GROUP + "/v1alpha1";
+
+  /** A spec with values of the wrong JSON type is read, not refused: see {@link LenientSpecDeserializer}. */
+  @Override
+  @JsonDeserialize(using = LenientSpecDeserializer.class)
+  public void setSpec(AgentDeploymentSpec spec) {
+    super.setSpec(spec);
+  }
 
   /**
    * The controller ownerReference every object the operator makes for this deployment carries

@@ -1,5 +1,6 @@
 package tech.openrtc.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Default;
@@ -9,6 +10,7 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.model.annotation.SpecReplicas;
+import java.util.List;
 
 /** Desired state. Every rule here is also checked in Java by {@code SpecValidator}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -51,6 +53,10 @@ public class AgentDeploymentSpec extends Tolerant {
   @Default("false")
   private Boolean paused;
 
+  /** Values of the wrong JSON type, read as null (see {@link LenientSpecDeserializer}): never written. */
+  @JsonIgnore
+  private List<String> wrongTypes = List.of();
+
   public String getVersion() { return version; }
   public void setVersion(String version) { this.version = version; }
   public Integer getReplicas() { return replicas; }
@@ -73,4 +79,15 @@ public class AgentDeploymentSpec extends Tolerant {
   public void setRevisionHistoryLimit(Integer revisionHistoryLimit) { this.revisionHistoryLimit = revisionHistoryLimit; }
   public Boolean getPaused() { return paused; }
   public void setPaused(Boolean paused) { this.paused = paused; }
+
+  /** Each value of the wrong JSON type as read, e.g. {@code spec.replicas: expected an integer, got "three"}. */
+  public List<String> wrongTypes() { return wrongTypes; }
+  void setWrongTypes(List<String> wrongTypes) { this.wrongTypes = List.copyOf(wrongTypes); }
+
+  /** Carries {@link #wrongTypes()} to a copy made by serializing (which writes none of them). */
+  public static void carryWrongTypes(AgentDeploymentSpec from, AgentDeploymentSpec to) {
+    if (from != null && to != null && !from.wrongTypes.isEmpty()) {
+      to.wrongTypes = from.wrongTypes;
+    }
+  }
 }

@@ -108,6 +108,54 @@ class SpecValidatorTest {
   }
 
   @Test
+  void templateIsRefusedWhereTheApiServerWouldRefuseItsPods() {
+    assertThat(errors(s -> s.setTemplate(new PodTemplateSpecBuilder()
+        .withNewMetadata().addToLabels("app", "support").addToLabels("example.com/tier", "").endMetadata()
+        .withNewSpec()
+        .addNewInitContainer().withName("init").withImage("init:1").endInitContainer()
+        .addNewContainer().withName("agent").withImage("agent:1").addNewPort().withContainerPort(8081).endPort()
+          .addNewPort().withContainerPort(65535).withHostPort(0).endPort().endContainer()
+        .endSpec().build()))).isEmpty();
+    assertThat(errors(s -> s.setTemplate(new PodTemplateSpecBuilder()
+        .withNewMetadata().addToLabels("bad key!", "x").addToLabels("app", "sup port")
+          .addToLabels("Example.COM/tier", "a").addToLabels("t", "v".repeat(64)).endMetadata()
+        .withNewSpec()
+        .addNewInitContainer().withName("agent").withImage("init:1").endInitContainer()
+        .addNewContainer().withName("agent").withImage(" agent:1").addNewPort().withContainerPort(0).endPort()
+          .addNewPort().withContainerPort(70000).withHostPort(-1).endPort().addNewPort().endPort().endContainer()
+        .addNewContainer().withName("Agent_2").withImage("agent:1").endContainer()
+        .addNewContainer().withName("agent").withImage("agent:1").endContainer()
+        .endSpec().build())))
+        .containsExactlyInAnyOrder(
+            "spec.template.metadata.labels: \"bad key!\" is not a valid label key",
+            "spec.template.metadata.labels.app: \"sup port\" is not a valid label value",
+            "spec.template.metadata.labels: \"Example.COM/tier\" is not a valid label key",
+            "spec.template.metadata.labels.t: \"" + "v".repeat(64) + "\" is not a valid label value",
+            "spec.template.spec.containers[0].image: must not have leading or trailing whitespace",
+            "spec.template.spec.containers[0].ports[0].containerPort: must be between 1 and 65535, got 0",
+            "spec.template.spec.containers[0].ports[1].containerPort: must be between 1 and 65535, got 70000",
+            "spec.template.spec.containers[0].ports[1].hostPort: must be between 0 and 65535, got -1",
+            "spec.template.spec.containers[0].ports[2].containerPort: must be between 1 and 65535, got null",
+            "spec.template.spec.containers[1].name: \"Agent_2\" must be a DNS label"
+                + " (<= 63 characters: lower-case letters, digits or '-', starting and ending with a letter or digit)",
+            "spec.template.spec.containers[2].name: \"agent\" is the name of another container",
+            "spec.template.spec.initContainers[0].name: \"agent\" is the name of another container");
+  }
+
+  @Test
+  void aNullContainerIsNamed() {
+    // JSON [null]: the builders would make an empty container of it.
+    assertThat(errors(s -> s.getTemplate().getSpec().getContainers().add(null)))
+        .containsExactly("spec.template.spec.containers[1]: must be a container, got null");
+  }
+
+  @Test
+  void hugeValuesAreAbbreviatedInTheMessage() {
+    assertThat(errors(s -> s.setVersion("v".repeat(100_000)))).singleElement().asString()
+        .startsWith("spec.version: \"" + "v".repeat(80) + "... (100000 characters)\"").hasSizeLessThan(300);
+  }
+
+  @Test
   void agentNameMustBeSafe() {
     assertThat(errors(s -> s.setAgentName("support-agent_v2.1"))).isEmpty();
     assertThat(errors(s -> s.setAgentName("support agent"))).singleElement().asString()
@@ -143,6 +191,20 @@ class SpecValidatorTest {
         .containsExactly("spec.drain.inFlight.livekit: needs spec.livekit (url and secretRef)");
     assertThat(errors(s -> s.setLivekit(new LiveKitSpec())))
         .containsExactlyInAnyOrder("spec.livekit.url: required", "spec.livekit.secretRef.name: required");
+  }
+
+  @Test
+  void httpPathMustMakeAUrl() {
+    assertThat(errors(s -> {
+      s.getDrain().setInFlight(new InFlightSpec());
+      s.getDrain().getInFlight().setHttp(new HttpInFlightSource());
+      s.getDrain().getInFlight().getHttp().setPath("/w\u00f6rker?x=1");
+    })).isEmpty();
+    assertThat(errors(s -> {
+      s.getDrain().setInFlight(new InFlightSpec());
+      s.getDrain().getInFlight().setHttp(new HttpInFlightSource());
+      s.getDrain().getInFlight().getHttp().setPath("/a b");
+    })).singleElement().asString().startsWith("spec.drain.inFlight.http.path: \"/a b\" is not a URL path");
   }
 
   @Test
