@@ -24,7 +24,7 @@ import tech.openrtc.operator.cli.Main;
  * CPU and threads are then the operator's alone: read from /proc/PID (Linux), its garbage
  * collector's log, and its /metrics.
  */
-final class OperatorProcess implements BenchOperator {
+public final class OperatorProcess implements BenchOperator {
 
   /**
    * As the image runs it in the manifest's container (memory limit 768Mi): the heap follows the
@@ -32,7 +32,7 @@ final class OperatorProcess implements BenchOperator {
    * collector, which follows the machine's memory: in a container below 1792 MiB the JVM picks the
    * Serial collector, so it is named here.
    */
-  static final List<String> JVM_FLAGS = List.of("-XX:MaxRAM=768m", "-XX:MaxRAMPercentage=75", "-XX:+UseSerialGC",
+  public static final List<String> JVM_FLAGS = List.of("-XX:MaxRAM=768m", "-XX:MaxRAMPercentage=75", "-XX:+UseSerialGC",
       "-XX:+ExitOnOutOfMemoryError");
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);

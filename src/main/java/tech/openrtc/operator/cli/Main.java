@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "openrtc-operator 0.1.0",
     description = "Blue-green, drain-only rollouts of LiveKit / OpenRTC voice-agent workers.",
-    subcommands = {RunCommand.class, SimCommand.class, DemoCommand.class, BenchCommand.class, AgentsCommand.class, VerifyCredentialCommand.class})
+    subcommands = {RunCommand.class, SimCommand.class, DemoCommand.class, BenchCommand.class, ChaosCommand.class, AgentsCommand.class, VerifyCredentialCommand.class})
 public class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

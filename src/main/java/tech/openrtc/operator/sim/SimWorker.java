@@ -545,6 +545,11 @@ public final class SimWorker {
         log.warn("worker {}/{} could not write its in-flight annotation", namespace, podName, e);
       }
       return false;
+    } catch (IllegalStateException e) {
+      if (!rt.closing) {
+        throw e;
+      }
+      return false; // the simulator is shutting down and closed its clients
     }
   }
 
