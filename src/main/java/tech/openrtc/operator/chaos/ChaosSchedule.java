@@ -12,9 +12,10 @@ import java.util.Random;
  * repeated: the same seed gives the same faults at the same offsets against the same
  * deployments. (What the operator does in between is not repeatable; the schedule is.)
  *
- * <p>Every kind happens once in the first 60% of the window, in a shuffled order, so even a short
- * run injects them all; then kinds are drawn at random with exponential gaps of mean
- * {@code meanGap}; and a background stream of version bumps every 5-20 s keeps rollouts going.
+ * <p>Every kind happens once first, in a shuffled order, spread over as long as they would take at
+ * the mean gap but at most 60% of the window, so even a short run injects them all; then kinds are
+ * drawn at random with exponential gaps of mean {@code meanGap}; and a background stream of
+ * version bumps every 5-20 s keeps rollouts going.
  */
 public final class ChaosSchedule {
 
@@ -33,7 +34,7 @@ public final class ChaosSchedule {
 
     List<FaultKind> firstPass = new ArrayList<>(kinds);
     Collections.shuffle(firstPass, random);
-    long firstPassMs = windowMs * 6 / 10;
+    long firstPassMs = Math.min(windowMs * 6 / 10, kinds.size() * meanGap.toMillis());
     for (int i = 0; i < firstPass.size(); i++) {
       long at = firstPassMs * i / firstPass.size() + random.nextLong(Math.max(1, firstPassMs / firstPass.size()));
       entries.add(new Entry(Duration.ofMillis(at), firstPass.get(i), random.nextInt(deployments), random.nextLong()));

@@ -40,10 +40,18 @@ class ChaosScheduleTest {
   }
 
   @Test
-  void aLongRunKeepsInjectingAtAboutTheMeanGap() {
+  void aLongRunKeepsInjectingAtAboutTheMeanGapFromEarlyOn() {
     List<ChaosSchedule.Entry> plan = ChaosSchedule.plan(3, Duration.ofMinutes(30), 4, ALL, Duration.ofSeconds(4));
-    long random = plan.stream().filter(e -> e.at().compareTo(Duration.ofMinutes(18)) > 0).count();
-    // 12 minutes at one fault per 4 s on average, plus a version bump every 12.5 s on average.
-    assertThat(random).isBetween(180L + 40, 180L + 58 + 80);
+    // Every kind once within 25 kinds x 4 s = 100 s.
+    assertThat(plan.stream().filter(e -> e.at().compareTo(Duration.ofSeconds(100)) < 0).map(ChaosSchedule.Entry::kind)
+        .collect(Collectors.toSet())).containsAll(ALL);
+    for (int minute = 5; minute < 30; minute += 5) {
+      Duration from = Duration.ofMinutes(minute);
+      Duration to = Duration.ofMinutes(minute + 5);
+      long faults = plan.stream().filter(e -> e.kind() != FaultKind.VERSION_BUMP)
+          .filter(e -> e.at().compareTo(from) >= 0 && e.at().compareTo(to) < 0).count();
+      // 5 minutes at one fault per 4 s on average: 75, give or take.
+      assertThat(faults).as("faults in minutes %d-%d", minute, minute + 5).isBetween(50L, 100L);
+    }
   }
 }
