@@ -36,7 +36,8 @@ public record ChaosReport(
     List<Violation> violations) {
 
   /** Calls as the ledger saw them; {@code cutCauses} traces every cut call to what removed its pod. */
-  public record Calls(long started, long completed, long cut, long unserved, long liveAtEnd, Map<String, Long> cutCauses) {}
+  public record Calls(long started, long completed, long cut, long unserved, long liveAtEnd, Map<String, Long> cutCauses,
+      Map<String, Long> unservedCauses) {}
 
   /** Operator writes in the quiet window after convergence (invariant 5). */
   public record Quiet(double seconds, long statusWrites, long statusWritesAllowed, Map<String, Long> otherWrites) {}
@@ -103,6 +104,12 @@ public record ChaosReport(
     md.add("| cause | calls |");
     md.add("|---|---|");
     calls.cutCauses().forEach((c, n) -> md.add("| " + c + " | " + n + " |"));
+    md.add("");
+    md.add("Every unserved call (no worker taking calls when it arrived), by what explains it:");
+    md.add("");
+    md.add("| explained by | calls |");
+    md.add("|---|---|");
+    calls.unservedCauses().forEach((c, n) -> md.add("| " + c + " | " + n + " |"));
     md.add("");
     md.add("## What each in-flight source can see");
     md.add("");

@@ -89,10 +89,11 @@ public final class ChaosRun {
         say("operator" + (operators.size() > 1 ? "s" : "") + " up; creating deployments");
         FaultInjector injector = new FaultInjector(sim, user, kubeconfig, NAMESPACE, deployments, operators, checker, factory);
         for (ChaosDeployment d : deployments) {
-          checker.excuse(d.name(), Duration.ofSeconds(120));
+          checker.excuse(d.name(), Duration.ofSeconds(120), "created");
           user.resource(factory.create(d)).create();
         }
         awaitAllHealthy(user, deployments, Duration.ofSeconds(120));
+        deployments.forEach(d -> checker.endExcuse(d.name(), "created"));
         for (ChaosDeployment d : deployments) {
           sim.calls(NAMESPACE, d.name(), CallProfile.uniform(1.5, Duration.ofSeconds(2), Duration.ofSeconds(15)));
         }
@@ -102,11 +103,9 @@ public final class ChaosRun {
         sampler.scheduleWithFixedDelay(checker::sample, 1, 1, TimeUnit.SECONDS);
         Instant windowEnd = runSchedule(schedule, injector);
         double faultTail = Duration.between(windowEnd, Instant.now()).toMillis() / 1000.0;
-        checker.stopSampling();
-        sampler.shutdownNow();
         say("faults stopped: " + injector.injected());
 
-        restore(user, deployments, injector, factory, operators);
+        restore(user, deployments, injector, checker, factory, operators);
         Instant stopped = Instant.now();
         List<String> reasons = awaitConvergence(checker, user);
         Double convergence = reasons.isEmpty() ? Duration.between(stopped, Instant.now()).toMillis() / 1000.0 : null;
@@ -117,6 +116,8 @@ public final class ChaosRun {
               String.join("; ", reasons)));
           say("did NOT converge: " + reasons);
         }
+        checker.stopSampling();
+        sampler.shutdownNow();
         ChaosReport.Quiet quiet = quietWindow(sim, checker, deployments.size(), reasons.isEmpty());
 
         SpecFuzzResult fuzz = new SpecFuzzRun(sim, FUZZ_NAMESPACE, settings.seed()).run(settings.fuzz());
@@ -130,7 +131,7 @@ public final class ChaosRun {
         Map<String, Long> cutCauses = checker.traceCutCalls();
         CallLedger ledger = sim.ledger();
         ChaosReport.Calls calls = new ChaosReport.Calls(ledger.started(), ledger.completed(), ledger.cut(),
-            ledger.rejected(), ledger.live(), cutCauses);
+            ledger.rejected(), ledger.live(), cutCauses, checker.traceUnserved());
         Map<String, Map<String, Long>> lies = checker.lieOutcomes();
         Map<FaultKind, Integer> injected = new LinkedHashMap<>();
         injector.injected().forEach((k, n) -> {
@@ -197,7 +198,7 @@ public final class ChaosRun {
    * After the faults: every worker fault cleared, every operator running, and each deployment as a
    * user leaves it (there, valid, not paused, promoting by itself).
    */
-  private void restore(KubernetesClient user, List<ChaosDeployment> deployments, FaultInjector injector,
+  private void restore(KubernetesClient user, List<ChaosDeployment> deployments, FaultInjector injector, InvariantChecker checker,
       AgentDeploymentFactory factory, OperatorFleet operators) throws IOException, InterruptedException {
     injector.clearWorkerFaults();
     for (int i = 0; i < operators.size(); i++) {
@@ -208,6 +209,7 @@ public final class ChaosRun {
     for (ChaosDeployment d : deployments) {
       AgentDeployment current = injector.get(d);
       if (current == null) {
+        checker.excuse(d.name(), Duration.ofSeconds(90), "the AgentDeployment recreated");
         user.resource(factory.create(d)).create();
         continue;
       }

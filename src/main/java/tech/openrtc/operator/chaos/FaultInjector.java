@@ -155,7 +155,7 @@ final class FaultInjector {
       return false;
     }
     checker.workerCrashed(w.podName());
-    checker.excuse(d.name(), UNPLANNED_EXCUSE);
+    checker.excuse(d.name(), UNPLANNED_EXCUSE, "a worker crash");
     w.crash();
     return true;
   }
@@ -276,7 +276,7 @@ final class FaultInjector {
     }
     Pod p = pods.get(random.nextInt(pods.size()));
     checker.podForceDeleted(p.getMetadata().getName());
-    checker.excuse(d.name(), UNPLANNED_EXCUSE);
+    checker.excuse(d.name(), UNPLANNED_EXCUSE, "a forced delete");
     user.pods().inNamespace(namespace).withName(p.getMetadata().getName()).withGracePeriod(0).delete();
     return true;
   }
@@ -321,7 +321,7 @@ final class FaultInjector {
       case SCALE -> {
         int replicas = 1 + random.nextInt(4);
         if (current.getSpec().getReplicas() != null && replicas > current.getSpec().getReplicas()) {
-          checker.excuse(d.name(), Duration.ofSeconds(60)); // new pods take their start-up time
+          checker.excuse(d.name(), Duration.ofSeconds(60), "a scale-up"); // new pods take their start-up time
         }
         patchSpec(d, "{\"replicas\":" + replicas + "}");
       }
@@ -365,13 +365,14 @@ final class FaultInjector {
         }
       }
       case DELETE_RECREATE -> {
+        checker.excuse(d.name(), Duration.ofMinutes(4), "the AgentDeployment deleted (its pods drain)");
         user.resource(current).delete();
         if (!await(() -> get(d) == null, Duration.ofMinutes(3))) {
           checker.record(new Violation(4, Instant.now(), d.name(), "a deleted AgentDeployment was not gone within 3 minutes",
               "finalizers " + get(d).getMetadata().getFinalizers()));
           return true;
         }
-        checker.excuse(d.name(), UNPLANNED_EXCUSE);
+        checker.excuse(d.name(), UNPLANNED_EXCUSE, "the AgentDeployment recreated");
         user.resource(factory.recreate(current)).create();
       }
       default -> throw new IllegalArgumentException(kind + " is not a user action");

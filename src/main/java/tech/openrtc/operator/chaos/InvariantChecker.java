@@ -18,10 +18,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.sim.CallLedger;
 import tech.openrtc.operator.sim.CallRecord;
 import tech.openrtc.operator.sim.PodDeletion;
 import tech.openrtc.operator.sim.RecordedCall;
 import tech.openrtc.operator.sim.SimCluster;
+import tech.openrtc.operator.sim.SimWorker;
 
 /**
  * Watches a chaos run from outside the operator, through what a cluster shows anyone: its own
@@ -30,9 +32,10 @@ import tech.openrtc.operator.sim.SimCluster;
  *
  * <ul>
  *   <li>Invariant 3 (a drain mark is never lost) on every pod update its watch sees.
- *   <li>Invariants 2 and 6 (capacity first) every second: each deployment's accepting workers (role
- *       active, not draining, not terminating, Ready) are at least {@code spec.replicas}, except for
- *       a while after an unplanned fault, a scale-up or a (re)creation, which the run declares.
+ *   <li>Invariants 2 and 6 (capacity first) every second: each deployment's workers taking calls (as
+ *       the simulated kubelet runs them: ready, active by their podinfo, not draining) are at least
+ *       {@code spec.replicas}, except for a while after an unplanned fault, a scale-up or a
+ *       (re)creation, which the run declares; and every call that found no worker is traced.
  *   <li>Invariants 1 and 6 (no call cut by a planned removal) at the end, call by call: each cut call
  *       is traced to what removed its pod.
  * </ul>
@@ -55,7 +58,10 @@ public final class InvariantChecker implements AutoCloseable {
   private final SharedIndexInformer<AgentDeployment> agentDeployments;
   private final List<Violation> violations = new CopyOnWriteArrayList<>();
   private final Map<String, PodFacts> facts = new ConcurrentHashMap<>();
-  private final Map<String, Instant> excusedUntil = new ConcurrentHashMap<>();
+  /** Stretches in which a deployment may run below its replicas, and why. */
+  private record Excuse(String deployment, Instant from, Instant until, String why) {}
+
+  private final List<Excuse> excuses = new CopyOnWriteArrayList<>();
   private final Map<String, Integer> dips = new ConcurrentHashMap<>();
   private volatile boolean sampling = true;
 
@@ -101,9 +107,30 @@ public final class InvariantChecker implements AutoCloseable {
     facts(pod).lies.stream().filter(l -> l[1] == null).forEach(l -> l[1] = Instant.now());
   }
 
-  /** The deployment may run below its replicas for a while: an unplanned fault or a change that needs new pods. */
-  void excuse(String deployment, Duration forHowLong) {
-    excusedUntil.merge(deployment, Instant.now().plus(forHowLong), (a, b) -> a.isAfter(b) ? a : b);
+  /**
+   * The deployment may run below its replicas for a while: an unplanned fault, or a user action
+   * that needs new pods or removes them all (a scale-up, a deletion).
+   */
+  void excuse(String deployment, Duration forHowLong, String why) {
+    Instant now = Instant.now();
+    excuses.add(new Excuse(deployment, now, now.plus(forHowLong), why));
+  }
+
+  /** Ends the deployment's excuses given for this reason now (e.g. "created", once it is Healthy). */
+  void endExcuse(String deployment, String why) {
+    Instant now = Instant.now();
+    for (Excuse e : excuses) {
+      if (e.deployment().equals(deployment) && e.why().equals(why) && e.until().isAfter(now)) {
+        excuses.remove(e);
+        excuses.add(new Excuse(e.deployment(), e.from(), now, e.why()));
+      }
+    }
+  }
+
+  /** The latest excuse of the deployment that covers {@code t}. */
+  private java.util.Optional<Excuse> excuseAt(String deployment, Instant t) {
+    return excuses.stream().filter(e -> e.deployment().equals(deployment) && !t.isBefore(e.from()) && t.isBefore(e.until()))
+        .max(Comparator.comparing(Excuse::from));
   }
 
   /** Stops the capacity samples (from the end of the faults on, convergence is what counts). */
@@ -181,21 +208,27 @@ public final class InvariantChecker implements AutoCloseable {
     for (String name : deployments.keySet()) {
       AgentDeployment d = agentDeployments.getStore().getByKey(namespace + "/" + name);
       if (d == null || d.getMetadata().getDeletionTimestamp() != null || d.getSpec() == null
-          || now.isBefore(excusedUntil.getOrDefault(name, Instant.MIN))) {
+          || excuseAt(name, now).isPresent()) {
         dips.remove(name);
         continue;
       }
       int desired = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
-      List<Pod> mine = pods.getStore().list().stream().filter(p -> name.equals(deploymentOf(p))).toList();
-      long accepting = mine.stream().filter(InvariantChecker::accepting).count();
+      // Ground truth: what the workers themselves do (ready, their podinfo says active, not draining).
+      List<SimWorker> workers = sim.kubelet().workers(namespace, name).stream().sorted(
+          Comparator.comparing(SimWorker::podName)).toList();
+      long accepting = workers.stream().filter(SimWorker::accepting).count();
       if (accepting >= desired) {
         dips.remove(name);
         continue;
       }
       if (dips.merge(name, 1, Integer::sum) == DIP_SAMPLES) {
+        List<Pod> mine = pods.getStore().list().stream().filter(p -> name.equals(deploymentOf(p))).toList();
         record(new Violation(accepting == 0 ? 2 : 6, now, name,
-            "accepting workers below spec.replicas with no unplanned fault to explain it",
-            accepting + " accepting of " + desired + "; pods: " + mine.stream().map(InvariantChecker::describe)
+            "workers taking calls below spec.replicas with no unplanned fault to explain it",
+            accepting + " accepting of " + desired + "; workers: " + workers.stream()
+                .map(w -> w.podName() + "[" + w.role() + (w.accepting() ? ",accepting" : "") + (w.ready() ? ",ready" : "")
+                    + (w.draining() ? ",draining" : "") + "]").collect(Collectors.joining(", "))
+                + "; pods as the API shows them: " + mine.stream().map(InvariantChecker::describe)
                 .collect(Collectors.joining(", "))));
       }
     }
@@ -280,6 +313,29 @@ public final class InvariantChecker implements AutoCloseable {
     return "VIOLATION: deleted by " + userAgent;
   }
 
+  /**
+   * Every call that found no worker taking calls, by what explains it: a declared unplanned fault or
+   * user action on its deployment at that moment, else a violation (capacity first, invariant 2).
+   */
+  Map<String, Long> traceUnserved() {
+    Map<String, Long> causes = new TreeMap<>();
+    for (CallLedger.Rejection r : sim.ledger().rejections()) {
+      if (!namespace.equals(r.namespace())) {
+        continue;
+      }
+      var excuse = excuseAt(r.deployment(), r.at());
+      if (excuse.isPresent()) {
+        causes.merge("during recovery from: " + excuse.get().why(), 1L, Long::sum);
+      } else {
+        causes.merge("VIOLATION: no worker taking calls, nothing to explain it", 1L, Long::sum);
+        record(new Violation(2, r.at(), r.deployment(), "a call found no worker taking calls, with no unplanned fault"
+            + " or user action to explain it", "workers then: " + sim.kubelet().workers(namespace, r.deployment()).size()
+            + " (now); see the capacity samples around " + r.at()));
+      }
+    }
+    return causes;
+  }
+
   /** Why the operator deleted a pod that held calls, or a violation of invariant 1. */
   private String operatorDeletion(PodDeletion d) {
     PodFacts f = facts(d.name());
@@ -299,9 +355,12 @@ public final class InvariantChecker implements AutoCloseable {
     if (f.lyingAt(d.at()) && (deployment == null || !deployment.source().seesLyingWorker())) {
       return "unseeable: worker reported 0 while busy (" + (deployment == null ? "?" : deployment.source().label()) + ")";
     }
+    List<Instant> callStarts = sim.ledger().records().stream().filter(r -> d.name().equals(r.call().pod())
+        && !r.call().start().isAfter(d.at()) && (r.end() == null || r.end().isAfter(d.at()))).map(r -> r.call().start()).toList();
     record(new Violation(1, d.at(), name, "the operator deleted a pod that held calls before its drain deadline",
-        d.name() + " deleted at " + d.at() + " with " + d.liveCallsAtRequest() + " live calls; deadline "
-            + f.drainDeadline + (f.lyingAt(d.at()) ? "; the worker lied, but this source can see it" : "")));
+        d.name() + " deleted at " + d.at() + " with " + d.liveCallsAtRequest() + " live calls (started " + callStarts
+            + "); drain marked (as the checker saw it) " + f.drainStarted + ", deadline " + f.drainDeadline
+            + (f.lyingAt(d.at()) ? "; the worker lied, but this source can see it" : "")));
     return "VIOLATION: busy pod deleted before its deadline";
   }
 

@@ -34,8 +34,6 @@ public record EffectiveSpec(
     int revisionHistoryLimit,
     boolean paused) {
 
-  /** The longest a drain mark is given to reach the worker. */
-  public static final Duration MAX_DRAIN_SETTLE = Duration.ofSeconds(2);
 
   public Duration poll() {
     return Duration.ofSeconds(pollSeconds);
@@ -48,10 +46,14 @@ public record EffectiveSpec(
 
   /**
    * A zero reading counts only once the worker has had this long to see its drain mark (a worker
-   * may accept one more job between our patch and noticing it): min(poll, {@link #MAX_DRAIN_SETTLE}).
+   * may accept one more job between our patch and noticing it): as long as a promoted worker is
+   * given to see its role, {@link RolloutPlanner#ROLE_SETTLE}, since both reach it the same way,
+   * through its podinfo files. (It was min(pollSeconds, 2 s): with 1 s polls a worker whose kubelet
+   * took a second to rewrite the files took a job after the 0 that deleted its pod; the chaos run
+   * found it.)
    */
   public Duration drainSettle() {
-    return poll().compareTo(MAX_DRAIN_SETTLE) < 0 ? poll() : MAX_DRAIN_SETTLE;
+    return RolloutPlanner.ROLE_SETTLE;
   }
 
   public Duration drainTimeout() {

@@ -27,9 +27,10 @@ import tech.openrtc.operator.reconcile.Plan.DeleteReason;
 public final class RolloutPlanner {
 
   /**
-   * How long a promoted worker is given to see {@code role=active} in its podinfo labels before
-   * the workers it replaces are marked: a kubelet rewrites downward-API files within seconds of a
-   * pod update.
+   * How long a worker is given to see a change of its pod in its podinfo files: a promoted worker
+   * its {@code role=active} before the workers it replaces are marked, a draining worker its drain
+   * mark before a 0 it reports counts. A kubelet rewrites downward-API files within seconds of a
+   * pod update (a pod update triggers a pod sync), not within a fixed second.
    */
   public static final Duration ROLE_SETTLE = Duration.ofSeconds(3);
 

@@ -118,7 +118,7 @@ public final class CallGenerator {
         return Optional.of(call);
       }
     }
-    rt.ledger.reject();
+    rt.ledger.reject(namespace, deployment);
     synchronized (this) {
       rejected++;
     }

@@ -26,6 +26,7 @@ public final class CallLedger {
   private long completed;
   private long cut;
   private long rejected;
+  private final List<Rejection> rejections = new ArrayList<>();
   private final List<Consumer<CallRecord>> endListeners =
       new CopyOnWriteArrayList<>();
 
@@ -74,9 +75,18 @@ public final class CallLedger {
     return ended;
   }
 
+  /** A call that found no accepting worker: when, and for which deployment. */
+  public record Rejection(Instant at, String namespace, String deployment) {}
+
   /** A call that found no accepting worker. */
-  synchronized void reject() {
+  synchronized void reject(String namespace, String deployment) {
     rejected++;
+    rejections.add(new Rejection(Instant.now(), namespace, deployment));
+  }
+
+  /** Every call that found no accepting worker, in order. */
+  public synchronized List<Rejection> rejections() {
+    return new ArrayList<>(rejections);
   }
 
   public synchronized long started() {

@@ -106,7 +106,7 @@ class InvariantCheckerTest {
 
   @Test
   void anExcusedDipIsNot() throws InterruptedException {
-    checker.excuse(NAME, Duration.ofSeconds(30));
+    checker.excuse(NAME, Duration.ofSeconds(30), "a test");
     user.pods().inNamespace(NS).withName("w1").withGracePeriod(0).delete();
     await().atMost(Duration.ofSeconds(5)).until(() -> user.pods().inNamespace(NS).withName("w1").get() == null);
     sampleTwice();
@@ -144,6 +144,30 @@ class InvariantCheckerTest {
     assertThat(checker.violations()).isEmpty();
     assertThat(checker.lieOutcomes()).containsExactlyEntriesOf(
         Map.of("http", Map.of("not seen: deleted while busy; 1 calls cut", 1L)));
+  }
+
+  @Test
+  void aCallWithNoWorkerTakingCallsIsTracedAndUnexplainedIsInvariant2() {
+    CallGenerator calls = sim.calls(NS, NAME, CallProfile.manual());
+    for (String pod : List.of("w1", "w2")) {
+      patch(pod, "{\"metadata\":{\"labels\":{\"" + Names.LABEL_ROLE + "\":\"draining\"}}}");
+    }
+    await().atMost(Duration.ofSeconds(5)).until(() -> sim.kubelet().workers(NS, NAME).stream().noneMatch(w -> w.accepting()));
+    assertThat(calls.placeCall(Duration.ofSeconds(5))).isEmpty();
+    checker.excuse(NAME, Duration.ofSeconds(30), "a test");
+    assertThat(calls.placeCall(Duration.ofSeconds(5))).isEmpty();
+
+    assertThat(checker.traceUnserved()).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "VIOLATION: no worker taking calls, nothing to explain it", 1L, "during recovery from: a test", 1L));
+    assertThat(checker.violations()).singleElement().satisfies(v -> assertThat(v.invariant()).isEqualTo(2));
+  }
+
+  @Test
+  void capacityIsWhatTheWorkersDoNotWhatTheLabelsSay() throws InterruptedException {
+    // The API still says active, but a worker that crashed takes no call.
+    sim.kubelet().worker(NS, "w2").orElseThrow().crash();
+    sampleTwice();
+    assertThat(checker.violations()).singleElement().satisfies(v -> assertThat(v.evidence()).startsWith("1 accepting of 2"));
   }
 
   @Test

@@ -44,7 +44,7 @@ class InFlightProberTest {
     // Marked long ago: its settle time is further back than half a poll.
     assertThat(InFlightProber.maxScanAge(List.of(pod("old", NOW.minusSeconds(60))), spec, NOW))
         .isEqualTo(Duration.ofSeconds(5));
-    // Still within its settle time (2 s): its 0 does not count yet, whatever the scan's age.
+    // Still within its settle time (3 s): its 0 does not count yet, whatever the scan's age.
     assertThat(InFlightProber.maxScanAge(List.of(pod("new", NOW.minusMillis(1500))), spec, NOW))
         .isEqualTo(Duration.ofSeconds(5));
     assertThat(InFlightProber.maxScanAge(List.of(), spec(1), NOW)).isEqualTo(Duration.ofMillis(500));
@@ -53,9 +53,9 @@ class InFlightProberTest {
   @Test
   void neverAScanFromBeforeADrainMarkHadSettled() {
     ProbeSettings spec = spec(10);
-    // Marked 2.3 s ago, settled 0.3 s ago: a call taken before the worker saw the mark may be in no
+    // Marked 3.3 s ago, settled 0.3 s ago: a call taken before the worker saw the mark may be in no
     // scan older than that, so no such scan may read this pod 0.
-    List<PodState> pods = List.of(pod("old", NOW.minusSeconds(60)), pod("marked", NOW.minusMillis(2300)),
+    List<PodState> pods = List.of(pod("old", NOW.minusSeconds(60)), pod("marked", NOW.minusMillis(3300)),
         pod("active", null));
     assertThat(InFlightProber.maxScanAge(pods, spec, NOW)).isEqualTo(Duration.ofMillis(300));
   }

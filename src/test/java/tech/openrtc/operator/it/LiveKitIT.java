@@ -160,15 +160,16 @@ class LiveKitIT extends OperatorIT {
     t.create(crossCheckedDeployment("xc", 1, liveKit.wsUrl()));
     t.awaitHealthyAt("xc", "v1", Duration.ofSeconds(20));
     CallGenerator calls = t.sim.calls(NS, "xc", CallProfile.manual());
-    assertThat(calls.placeCall(Duration.ofSeconds(7))).isPresent();
+    assertThat(calls.placeCall(Duration.ofSeconds(11))).isPresent();
     Pod oldPod = t.pods("xc").get(0);
     SimWorker liar = t.sim.kubelet().worker(NS, oldPod.getMetadata().getName()).orElseThrow();
     liar.setFault(Fault.LIE_ZERO);
 
     t.setVersion("xc", "v2");
     // Its endpoint says 0, LiveKit still has its agent in the room: kept, and reported after two
-    // polls once it is marked (the new pod has had its 3 s to see role=active first).
-    await().atMost(Duration.ofSeconds(6).plus(tech.openrtc.operator.reconcile.RolloutPlanner.ROLE_SETTLE))
+    // polls once it is marked and settled (the new pod has had its 3 s to see role=active first, and
+    // the marked one its 3 s to see the mark).
+    await().atMost(Duration.ofSeconds(6).plus(tech.openrtc.operator.reconcile.RolloutPlanner.ROLE_SETTLE.multipliedBy(2)))
         .until(() -> "True".equals(Optional.ofNullable(condition("xc", "InFlightSourcesDisagree"))
             .map(Condition::getStatus).orElse(null)));
     assertThat(condition("xc", "InFlightSourcesDisagree").getMessage())

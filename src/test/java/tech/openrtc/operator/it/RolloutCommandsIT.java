@@ -50,12 +50,13 @@ class RolloutCommandsIT extends OperatorIT {
     t.awaitHealthyAt("hist", "v1", Duration.ofSeconds(20));
     // A long call pins the v1 pod while v2, v3 and v4 roll out.
     CallGenerator calls = t.sim.calls(NS, "hist", CallProfile.manual());
-    assertThat(calls.placeCall(Duration.ofSeconds(8))).isPresent();
+    // (Long enough for v2's pods to go first: each drained pod waits the 3 s hand-over and 3 s settle.)
+    assertThat(calls.placeCall(Duration.ofSeconds(15))).isPresent();
     for (String v : List.of("v2", "v3", "v4")) {
       t.setVersion("hist", v);
       await().atMost(Duration.ofSeconds(20)).until(() -> v.equals(t.get("hist").getStatus().getActiveVersion()));
     }
-    await().atMost(Duration.ofSeconds(5)).until(() -> history("hist").size() == 3);
+    await().atMost(Duration.ofSeconds(10)).until(() -> history("hist").size() == 3);
     // v1 still has its draining pod: kept. Of v2 and v3 only the newest fits the limit of 1.
     assertThat(history("hist")).extracting(cr -> RevisionHistory.read(cr).orElseThrow().version())
         .containsExactly("v1", "v3", "v4");

@@ -69,8 +69,9 @@ class RolloutIT extends OperatorIT {
     t.create(deployment("long", "v1", 2));
     t.awaitHealthyAt("long", "v1", Duration.ofSeconds(20));
     CallGenerator calls = t.sim.calls(NS, "long", CallProfile.manual());
-    assertThat(calls.placeCall(Duration.ofSeconds(6))).isPresent();
-    assertThat(calls.placeCall(Duration.ofSeconds(6))).isPresent();
+    // Long enough to outlast the hand-over (3 s) and the drain settle time (3 s) after it.
+    assertThat(calls.placeCall(Duration.ofSeconds(10))).isPresent();
+    assertThat(calls.placeCall(Duration.ofSeconds(10))).isPresent();
 
     t.setVersion("long", "v2");
     AgentDeployment draining = t.awaitPhase("long", Phase.Draining, Duration.ofSeconds(10));

@@ -135,7 +135,7 @@ class DeciderTest {
     assertThat(events(d)).containsOnly(Recorder.DRAIN_STARTED);
     assertThat(d.awaitedPods()).containsExactlyInAnyOrder("a1", "a2");
     // A settle time before a 0 may count.
-    assertThat(d.requeue()).isLessThanOrEqualTo(Duration.ofSeconds(2));
+    assertThat(d.requeue()).isLessThanOrEqualTo(RolloutPlanner.ROLE_SETTLE);
   }
 
   @Test

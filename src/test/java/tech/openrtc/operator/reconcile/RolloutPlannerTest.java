@@ -257,7 +257,8 @@ class RolloutPlannerTest {
 
   @Test
   void drainingPodReadingZeroWithinTheSettleTimeIsKeptAndLookedAtAgain() {
-    Scenario s = drainingScenario(pod("a-0", A).draining(NOW.minusSeconds(1), NOW.plusSeconds(3599)));
+    // Marked 2 s ago: its worker is given 3 s (RolloutPlanner.ROLE_SETTLE) to see the mark.
+    Scenario s = drainingScenario(pod("a-0", A).draining(NOW.minusSeconds(2), NOW.plusSeconds(3598)));
     s.reading("a-0", 0);
 
     Plan plan = s.plan();
