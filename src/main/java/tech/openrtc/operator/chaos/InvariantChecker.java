@@ -229,9 +229,27 @@ public final class InvariantChecker implements AutoCloseable {
                 .map(w -> w.podName() + "[" + w.role() + (w.accepting() ? ",accepting" : "") + (w.ready() ? ",ready" : "")
                     + (w.draining() ? ",draining" : "") + "]").collect(Collectors.joining(", "))
                 + "; pods as the API shows them: " + mine.stream().map(InvariantChecker::describe)
-                .collect(Collectors.joining(", "))));
+                .collect(Collectors.joining(", ")) + "; removed by: " + removers(mine)));
       }
     }
+  }
+
+  /** Who asked for each terminating pod's removal (User-Agent, eviction or DELETE, when), from the request log. */
+  private String removers(List<Pod> pods) {
+    List<String> terminating = pods.stream().filter(p -> p.getMetadata().getDeletionTimestamp() != null)
+        .map(p -> p.getMetadata().getName()).toList();
+    if (terminating.isEmpty()) {
+      return "-";
+    }
+    List<String> found = new ArrayList<>();
+    for (RecordedCall c : sim.requests().all()) {
+      if ("pods".equals(c.resource()) && terminating.contains(c.name()) && namespace.equals(c.namespace())
+          && ("DELETE".equals(c.method()) || "eviction".equals(c.subresource()))) {
+        found.add(c.name() + " " + c.verb() + (c.subresource() == null ? "" : "/" + c.subresource()) + " by "
+            + c.userAgent() + " at " + c.at());
+      }
+    }
+    return found.toString();
   }
 
   private static boolean accepting(Pod p) {
