@@ -74,15 +74,11 @@ public final class OperatorProcess implements BenchOperator {
     Files.createDirectories(dir);
     Path gcLog = dir.resolve("operator-gc.log");
     Files.deleteIfExists(gcLog);
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(JVM_FLAGS);
-    command.add("-Xlog:gc:file=" + gcLog);
+    List<String> jvmOptions = new ArrayList<>(List.of("-Xlog:gc:file=" + gcLog));
     if (profile) {
-      command.add("-XX:StartFlightRecording=settings=profile,filename=" + dir.resolve("operator.jfr"));
+      jvmOptions.add("-XX:StartFlightRecording=settings=profile,filename=" + dir.resolve("operator.jfr"));
     }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "run", "--kubeconfig", kubeconfig.toString(), "--http-port", String.valueOf(httpPort)));
+    List<String> command = runCommand(jvmOptions, kubeconfig, httpPort);
     Instant started = Instant.now();
     Process process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("operator.log").toFile()).start();
@@ -95,6 +91,21 @@ public final class OperatorProcess implements BenchOperator {
     }
     p.startSeconds = Duration.between(started, Instant.now()).toMillis() / 1000.0;
     return p;
+  }
+
+  /**
+   * {@code java JVM_FLAGS <jvmOptions> -cp <this classpath> Main run --kubeconfig K --http-port P
+   * <runOptions>}: the operator as a user starts it, in the manifest's container limits.
+   */
+  public static List<String> runCommand(List<String> jvmOptions, Path kubeconfig, int httpPort, String... runOptions) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(JVM_FLAGS);
+    command.addAll(jvmOptions);
+    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
+        "run", "--kubeconfig", kubeconfig.toString(), "--http-port", String.valueOf(httpPort)));
+    command.addAll(List.of(runOptions));
+    return command;
   }
 
   private void awaitReady() throws IOException, InterruptedException {

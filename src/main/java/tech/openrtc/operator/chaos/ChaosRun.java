@@ -24,6 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.Phase;
+import tech.openrtc.operator.cli.RunCommand;
+import tech.openrtc.operator.reconcile.SpecValidator;
 import tech.openrtc.operator.sim.CallLedger;
 import tech.openrtc.operator.sim.CallProfile;
 import tech.openrtc.operator.sim.FakeLiveKitServer;
@@ -213,13 +215,11 @@ public final class ChaosRun {
         user.resource(factory.create(d)).create();
         continue;
       }
-      AgentDeployment fresh = factory.create(d);
-      boolean valid = current.getSpec().getReplicas() != null && current.getSpec().getReplicas() >= 0
-          && current.getSpec().getVersion() != null && current.getSpec().getVersion().matches("c\\d+");
+      boolean valid = SpecValidator.validate(current.getSpec()).isEmpty();
       boolean needsBump = !valid || (current.getStatus() != null && current.getStatus().getPhase() == Phase.Aborted);
       injector.patchSpec(d, "{\"paused\":false,\"strategy\":{\"autoPromote\":true}"
           + (current.getSpec().getReplicas() == null || current.getSpec().getReplicas() < 0
-              ? ",\"replicas\":" + fresh.getSpec().getReplicas() : "") + "}");
+              ? ",\"replicas\":" + factory.create(d).getSpec().getReplicas() : "") + "}");
       if (needsBump) {
         injector.bump(d, Map.of());
       }
@@ -246,7 +246,7 @@ public final class ChaosRun {
     Thread.sleep(settings.quiet().toMillis());
     Instant to = Instant.now();
     List<RecordedCall> writes = sim.requests().all().stream()
-        .filter(c -> c.isWrite() && c.userAgentStartsWith(FaultInjector.OPERATOR_USER_AGENT))
+        .filter(c -> c.isWrite() && c.userAgentStartsWith(RunCommand.USER_AGENT_PREFIX))
         .filter(c -> !c.at().isBefore(from) && c.at().isBefore(to))
         .filter(c -> !"leases".equals(c.resource()))
         .toList();

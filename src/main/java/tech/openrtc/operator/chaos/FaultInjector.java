@@ -27,6 +27,7 @@ import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.api.Phase;
 import tech.openrtc.operator.cli.Main;
+import tech.openrtc.operator.cli.RunCommand;
 import tech.openrtc.operator.sim.ApiFaults;
 import tech.openrtc.operator.sim.Fault;
 import tech.openrtc.operator.sim.NodeDrain;
@@ -41,7 +42,6 @@ import tech.openrtc.operator.sim.SimWorker;
 final class FaultInjector {
 
   private static final Logger log = LoggerFactory.getLogger(FaultInjector.class);
-  static final String OPERATOR_USER_AGENT = "openrtc-operator";
   private static final Duration UNPLANNED_EXCUSE = Duration.ofSeconds(90);
 
   private final SimCluster sim;
@@ -92,7 +92,7 @@ final class FaultInjector {
       case API_429 -> api(ApiFaults.Kind.TOO_MANY_REQUESTS, r -> true, 1 + random.nextInt(5));
       case API_SLOW -> api(ApiFaults.Kind.SLOW, r -> true, 1 + random.nextInt(5));
       case API_TIMEOUT -> api(ApiFaults.Kind.TIMEOUT, ApiFaults.writes(), 1);
-      case WATCH_DROP -> sim.apiFaults().dropWatches(OPERATOR_USER_AGENT) > 0;
+      case WATCH_DROP -> sim.apiFaults().dropWatches(RunCommand.USER_AGENT_PREFIX) > 0;
       case WATCH_EVENT_LOST -> loseDeletionEvent(d, random);
       case WORKER_CRASH -> crash(d, random);
       case WORKER_HANG -> workerFault(d, random, Fault.HANG);
@@ -132,7 +132,7 @@ final class FaultInjector {
   // ---- the API server
 
   private boolean api(ApiFaults.Kind kind, java.util.function.Predicate<tech.openrtc.operator.sim.RecordedCall> which, int times) {
-    sim.apiFaults().inject(kind, OPERATOR_USER_AGENT, which, times);
+    sim.apiFaults().inject(kind, RunCommand.USER_AGENT_PREFIX, which, times);
     return true;
   }
 

@@ -18,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.cli.RunCommand;
 import tech.openrtc.operator.sim.CallLedger;
 import tech.openrtc.operator.sim.CallRecord;
 import tech.openrtc.operator.sim.PodDeletion;
@@ -45,7 +46,6 @@ import tech.openrtc.operator.sim.SimWorker;
 public final class InvariantChecker implements AutoCloseable {
 
   static final String CHAOS_USER_AGENT = "openrtc-chaos";
-  private static final String OPERATOR_USER_AGENT = "openrtc-operator";
   /** A dip in capacity must be seen in this many samples in a row (the two watches may be a moment apart). */
   private static final int DIP_SAMPLES = 2;
 
@@ -271,12 +271,7 @@ public final class InvariantChecker implements AutoCloseable {
 
   /** How many cut calls had each cause; violations for the causes that are the operator's fault. */
   Map<String, Long> traceCutCalls() {
-    Map<String, PodDeletion> firstDeletion = new ConcurrentHashMap<>();
-    for (PodDeletion d : sim.requests().podDeletions()) {
-      if (!d.repeat()) {
-        firstDeletion.putIfAbsent(d.name(), d);
-      }
-    }
+    Map<String, PodDeletion> firstDeletion = firstDeletions();
     Map<String, String> deleter = new ConcurrentHashMap<>();
     for (RecordedCall c : sim.requests().all()) {
       if ("DELETE".equals(c.method()) && "pods".equals(c.resource()) && c.subresource() == null && c.name() != null
@@ -289,7 +284,7 @@ public final class InvariantChecker implements AutoCloseable {
     // Every busy pod the operator deleted, whether or not its calls then ended in time.
     for (PodDeletion d : firstDeletion.values()) {
       if (!d.eviction() && d.liveCallsAtRequest() > 0 && namespace.equals(d.namespace())
-          && deleter.getOrDefault(d.name(), "").startsWith(OPERATOR_USER_AGENT)) {
+          && deleter.getOrDefault(d.name(), "").startsWith(RunCommand.USER_AGENT_PREFIX)) {
         causeByPod.put(d.name(), operatorDeletion(d));
       }
     }
@@ -323,7 +318,7 @@ public final class InvariantChecker implements AutoCloseable {
           pod + " evicted at " + deletion.at() + " holding " + deletion.liveCallsAtRequest() + " calls"));
       return "VIOLATION: evicted while busy";
     }
-    if (userAgent != null && userAgent.startsWith(OPERATOR_USER_AGENT)) {
+    if (userAgent != null && userAgent.startsWith(RunCommand.USER_AGENT_PREFIX)) {
       return operatorDeletion(deletion);
     }
     record(new Violation(1, deletion.at(), deployment, "a call was cut on a pod deleted by an unexpected client",
@@ -388,8 +383,9 @@ public final class InvariantChecker implements AutoCloseable {
    * never drained while it lied.
    */
   Map<String, Map<String, Long>> lieOutcomes() {
-    Map<String, PodDeletion> firstDeletion = new ConcurrentHashMap<>();
-    sim.requests().podDeletions().stream().filter(d -> !d.repeat()).forEach(d -> firstDeletion.putIfAbsent(d.name(), d));
+    Map<String, PodDeletion> firstDeletion = firstDeletions();
+    Map<String, Long> cutByPod = sim.ledger().records().stream().filter(r -> r.outcome() == CallRecord.Outcome.CUT)
+        .collect(Collectors.groupingBy(r -> r.call().pod(), Collectors.counting()));
     Map<String, Map<String, Long>> outcomes = new TreeMap<>();
     facts.forEach((pod, f) -> {
       ChaosDeployment d = f.deployment == null ? null : deployments.get(f.deployment);
@@ -399,8 +395,7 @@ public final class InvariantChecker implements AutoCloseable {
         String outcome;
         if (deletion != null && !deletion.at().isBefore(lie[0]) && !deletion.at().isAfter(end)
             && deletion.liveCallsAtRequest() > 0) {
-          long cut = sim.ledger().records().stream().filter(r -> r.outcome() == CallRecord.Outcome.CUT
-              && pod.equals(r.call().pod())).count();
+          long cut = cutByPod.getOrDefault(pod, 0L);
           String then = cut == 0 ? "its calls ended in the grace period (SIGTERM drain)" : cut + " calls cut";
           outcome = d != null && d.source() == ChaosDeployment.Source.SIGNAL
               ? "deleted at drain start (Signal trigger): " + then : "not seen: deleted while busy; " + then;
@@ -413,6 +408,13 @@ public final class InvariantChecker implements AutoCloseable {
       }
     });
     return outcomes;
+  }
+
+  /** Each pod's first deletion (a DELETE or an eviction), by pod name: pod names are not reused. */
+  private Map<String, PodDeletion> firstDeletions() {
+    Map<String, PodDeletion> first = new java.util.HashMap<>();
+    sim.requests().podDeletions().stream().filter(d -> !d.repeat()).forEach(d -> first.putIfAbsent(d.name(), d));
+    return first;
   }
 
   // ---- invariant 4: convergence

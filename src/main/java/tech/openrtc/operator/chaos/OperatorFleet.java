@@ -12,14 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import tech.openrtc.operator.AgentOperator;
 import tech.openrtc.operator.LeaderElection;
 import tech.openrtc.operator.bench.OperatorProcess;
-import tech.openrtc.operator.cli.Main;
 
 /**
  * The operators of a chaos run, each a JVM of its own started as a user starts it
@@ -103,14 +101,8 @@ final class OperatorFleet implements AutoCloseable {
     Files.createDirectories(dir);
     int n = starts.incrementAndGet();
     int port = freePort();
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(OperatorProcess.JVM_FLAGS);
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(),
-        "run", "--kubeconfig", kubeconfig.toString(), "--http-port", String.valueOf(port)));
-    if (leaderElection) {
-      command.add("--leader-election");
-    }
+    List<String> command = OperatorProcess.runCommand(List.of(), kubeconfig, port,
+        leaderElection ? new String[] {"--leader-election"} : new String[0]);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve(identity(index) + ".log").toFile()));
     builder.environment().put("HOSTNAME", identity(index));

@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.cli.RunCommand;
 import tech.openrtc.operator.chaos.SpecFuzzer.Expect;
 import tech.openrtc.operator.chaos.SpecFuzzer.Mutation;
 import tech.openrtc.operator.reconcile.Conditions;
@@ -45,8 +46,6 @@ public final class SpecFuzzRun {
 
   private static final Logger LOG = LoggerFactory.getLogger(SpecFuzzRun.class);
 
-  /** The User-Agent prefix of the operator's client, whose pod writes an invalid spec must not cause. */
-  public static final String OPERATOR_USER_AGENT = "openrtc-operator";
   public static final String USER_AGENT = "openrtc-spec-fuzz";
   public static final String DEFAULT_NAME = "spec-fuzz";
   private static final int REPLICAS = 2;
@@ -343,11 +342,11 @@ public final class SpecFuzzRun {
   /** Pod writes (patch, update, delete, eviction) by the operator naming one of this deployment's pods. */
   private long operatorPodWrites() {
     return sim.requests().writes(c -> "pods".equals(c.resource()) && namespace.equals(c.namespace())
-        && c.name() != null && c.name().startsWith(name + "-") && c.userAgentStartsWith(OPERATOR_USER_AGENT));
+        && c.name() != null && c.name().startsWith(name + "-") && c.userAgentStartsWith(RunCommand.USER_AGENT_PREFIX));
   }
 
   private long operatorStatusWrites() {
-    return sim.requests().writes(c -> isStatusWrite(c) && c.userAgentStartsWith(OPERATOR_USER_AGENT));
+    return sim.requests().writes(c -> isStatusWrite(c) && c.userAgentStartsWith(RunCommand.USER_AGENT_PREFIX));
   }
 
   private boolean isStatusWrite(RecordedCall c) {

@@ -23,7 +23,9 @@ import tech.openrtc.operator.LeaderPodLabel;
 public class RunCommand implements Callable<Integer> {
 
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
-  public static final String USER_AGENT = "openrtc-operator/0.1.0";
+  /** What every request of the operator's User-Agent starts with (tests and chaos tell its traffic by it). */
+  public static final String USER_AGENT_PREFIX = "openrtc-operator";
+  public static final String USER_AGENT = USER_AGENT_PREFIX + "/0.1.0";
 
   @Option(names = {"-n", "--namespace"}, description = "Watch only this namespace (repeatable). Default: all.")
   List<String> namespaces = List.of();
