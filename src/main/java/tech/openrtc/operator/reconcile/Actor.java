@@ -1,5 +1,6 @@
 package tech.openrtc.operator.reconcile;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -10,6 +11,8 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tech.openrtc.operator.api.AgentDeployment;
@@ -45,6 +48,7 @@ final class Actor {
   /** After a conditional spec write met a newer resource, decide again this soon. */
   static final Duration CONFLICT_RETRY = Duration.ofSeconds(1);
 
+  private final KubernetesClient client;
   private final HistoryKeeper history;
   private final StatusWriter statusWriter;
   private final MembershipPublisher membership;
@@ -58,6 +62,7 @@ final class Actor {
 
   Actor(KubernetesClient client, StatusWriter statusWriter, SigningKeyStore signingKeys, Recorder recorder,
       OperatorMetrics metrics, LiveKitWebhooks webhooks) {
+    this.client = client;
     this.history = new HistoryKeeper(client);
     this.statusWriter = statusWriter;
     this.membership = new MembershipPublisher(client);
@@ -78,6 +83,7 @@ final class Actor {
       return rewriteSpec(s, d, memory);
     }
     Duration requeue = d.requeue();
+    d.leftovers().forEach(o -> removeLeftover(s, o));
     if (d.recordTarget()) {
       // Before the revision's first pod: the record is what recreates its pods later.
       history.record(resource, s.targetTemplate(), s.revisions());
@@ -118,6 +124,20 @@ final class Actor {
   }
 
   /**
+   * Deletes an object a predecessor of the same name left behind. The cache may be behind, so the
+   * server's copy is read first: it is deleted only if it is still the predecessor's, and only at
+   * the resourceVersion read (a precondition), never one this deployment has since created.
+   */
+  private void removeLeftover(Snapshot s, HasMetadata leftover) {
+    HasMetadata current = client.resource(leftover).get();
+    if (current != null && Predecessors.leftBehind(current, s.resource())) {
+      LOG.info("{}: deleting {} {}, left by a deleted AgentDeployment of the same name", s.key(), current.getKind(),
+          current.getMetadata().getName());
+      client.resource(current).lockResourceVersion().delete();
+    }
+  }
+
+  /**
    * After a failed create, look again within {@link #CREATE_RETRY}, or sooner when the decision
    * asked for sooner: a drained pod's delete or a deadline must not wait for the retry.
    */
@@ -131,13 +151,11 @@ final class Actor {
     String ns = s.namespace();
     for (PodState pod : d.plan().promotes()) {
       // Before any old pod is marked: capacity first, in the order a kubelet will see them too.
-      Pod patched = pods.promote(ns, pod, s.now());
-      podCache.handleRecentResourceUpdate(ResourceID.fromResource(patched), patched, previous(ns, pod));
+      patch(s, memory, podCache, pod, () -> pods.promote(ns, pod, s.now()));
     }
     for (Plan.Drain drain : d.plan().drains()) {
-      Pod patched = pods.markDraining(ns, drain.pod(), s.now(), s.spec().timeoutSeconds());
-      // The next pass sees the mark even before the watch delivers it.
-      podCache.handleRecentResourceUpdate(ResourceID.fromResource(patched), patched, previous(ns, drain.pod()));
+      patch(s, memory, podCache, drain.pod(),
+          () -> pods.markDraining(ns, drain.pod(), s.now(), s.spec().timeoutSeconds()));
     }
     for (Plan.Delete delete : d.plan().deletes()) {
       if (memory.deletedNow(delete.pod().name(), s.now())) {
@@ -165,6 +183,35 @@ final class Actor {
       }
     }
     return true;
+  }
+
+  /** One pod patch; the next pass sees it even before the watch delivers it. */
+  private void patch(Snapshot s, DeploymentMemory memory, InformerEventSource<Pod, AgentDeployment> podCache,
+      PodState pod, Supplier<Pod> write) {
+    patchUnlessGone(s.key(), pod.name(), memory.staleTerminating, write,
+        () -> client.pods().inNamespace(s.namespace()).withName(pod.name()).get() != null)
+        .ifPresent(patched -> podCache.handleRecentResourceUpdate(ResourceID.fromResource(patched), patched,
+            previous(s.namespace(), pod)));
+  }
+
+  /**
+   * Carries out a pod patch. A 404 with the API server confirming on a GET that it has no such pod
+   * means the cache missed the pod's deletion: the pod is left out from now on, instead of failing
+   * every pass until the cache lets go of it. Returns the patched pod, empty when it is gone.
+   */
+  static Optional<Pod> patchUnlessGone(String key, String pod, StaleTerminatingPods stale, Supplier<Pod> write,
+      BooleanSupplier exists) {
+    try {
+      return Optional.of(write.get());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 404 || exists.getAsBoolean()) {
+        throw e;
+      }
+      LOG.warn("{}: pod {} is in the cache but not on the API server (its deletion was missed): treating it as gone",
+          key, pod);
+      stale.foundGone(pod);
+      return Optional.empty();
+    }
   }
 
   private static Pod previous(String namespace, PodState pod) {

@@ -113,6 +113,7 @@ public final class Decider {
     Duration rolloutTook = rolloutCompleted(previous, status, s.now());
     return new Decision(
         null,
+        s.leftovers(),
         recordTarget,
         s.deleting() ? List.of() : RevisionHistory.prunable(s.revisions(), keep(s, plan), spec.revisionHistoryLimit()),
         status,

@@ -1,5 +1,6 @@
 package tech.openrtc.operator.reconcile;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import java.time.Duration;
@@ -17,6 +18,8 @@ import tech.openrtc.operator.pods.PodFactory.RevisionTemplate;
  *
  * @param specRewrite the spec is rewritten to an older revision (rollback); nothing else is done
  *     in that pass, the next one sees the new spec
+ * @param leftovers objects a deleted predecessor of the same name left behind, deleted first
+ *     ({@link Predecessors})
  * @param recordTarget the target revision's record is written (created, or renumbered newest)
  * @param prunes revision records past revisionHistoryLimit
  * @param status the status to write (written only if it differs from the stored one)
@@ -36,6 +39,7 @@ import tech.openrtc.operator.pods.PodFactory.RevisionTemplate;
  */
 public record Decision(
     SpecRewrite specRewrite,
+    List<HasMetadata> leftovers,
     boolean recordTarget,
     List<ControllerRevision> prunes,
     AgentDeploymentStatus status,
@@ -76,19 +80,19 @@ public record Decision(
 
   /** Nothing but a status (or nothing at all). */
   static Decision statusOnly(AgentDeploymentStatus status, List<AuditRecord> audits, Duration requeue) {
-    return new Decision(null, false, List.of(), status, List.of(), null, null, null, null, List.of(), null, audits,
+    return new Decision(null, List.of(), false, List.of(), status, List.of(), null, null, null, null, List.of(), null, audits,
         MetricChanges.NONE, Set.of(), requeue, 0);
   }
 
   /** The spec is rolled back; the next pass sees the new spec. */
   static Decision rewrite(SpecRewrite rewrite, List<AuditRecord> audits) {
-    return new Decision(rewrite, false, List.of(), null, List.of(), null, null, null, null, List.of(), null, audits,
+    return new Decision(rewrite, List.of(), false, List.of(), null, List.of(), null, null, null, null, List.of(), null, audits,
         MetricChanges.NONE, Set.of(), null, 0);
   }
 
   /** A command that cannot be carried out: it is removed, and said why. */
   static Decision rejectCommand(String annotation, List<AuditRecord> audits) {
-    return new Decision(null, false, List.of(), null, List.of(annotation), null, null, null, null, List.of(), null, audits,
+    return new Decision(null, List.of(), false, List.of(), null, List.of(annotation), null, null, null, null, List.of(), null, audits,
         MetricChanges.NONE, Set.of(), null, 0);
   }
 }

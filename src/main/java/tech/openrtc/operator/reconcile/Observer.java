@@ -1,6 +1,7 @@
 package tech.openrtc.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
@@ -8,6 +9,8 @@ import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -63,14 +66,16 @@ final class Observer {
       boolean deleting, Instant now) {
     AgentDeploymentStatus previous = Optional.ofNullable(resource.getStatus()).orElseGet(AgentDeploymentStatus::new);
     Commands commands = Commands.of(resource.getMetadata().getAnnotations());
-    Set<ControllerRevision> revisions = context.getSecondaryResources(ControllerRevision.class);
+    List<HasMetadata> leftovers = new ArrayList<>();
+    Set<ControllerRevision> revisions = new LinkedHashSet<>(
+        Predecessors.current(context.getSecondaryResources(ControllerRevision.class), resource, leftovers));
     List<String> errors = SpecValidator.validate(resource.getSpec());
     List<String> unknown = unknownFields(resource, context);
     if (!errors.isEmpty()) {
       return new Snapshot(resource, previous, deleting, commands, errors, null, unknown, memory.unknownFieldsWarned, null,
           LiveKitAccess.none(),
           null, null, Optional.empty(), List.of(), null, revisions, List.of(), null, Map.of(), Map.of(), List.of(),
-          memory.createFailure, memory.rollbackReason, Map.of(), List.of(), null, null, now);
+          memory.createFailure, memory.rollbackReason, Map.of(), List.of(), null, null, now, List.of());
     }
     EffectiveSpec spec = SpecValidator.effective(resource.getSpec());
     String liveKitSecret = resource.getSpec().getLivekit() == null ? null
@@ -105,16 +110,17 @@ final class Observer {
         ? Optional.of(targetTemplate)
         : RevisionHistory.find(revisions, observed.active()).flatMap(RevisionHistory::read);
     String membershipName = Membership.configMapName(resource.getMetadata().getName());
-    ConfigMap membership = context.getSecondaryResources(ConfigMap.class).stream()
-        .filter(cm -> cm.getMetadata().getName().equals(membershipName)).findFirst().orElse(null);
-    List<Secret> credentials = List.copyOf(context.getSecondaryResources(Secret.class));
-    PodDisruptionBudget budget = context.getSecondaryResources(PodDisruptionBudget.class).stream()
+    ConfigMap membership = Predecessors.current(context.getSecondaryResources(ConfigMap.class), resource, leftovers)
+        .stream().filter(cm -> cm.getMetadata().getName().equals(membershipName)).findFirst().orElse(null);
+    List<Secret> credentials = Predecessors.current(context.getSecondaryResources(Secret.class), resource, leftovers);
+    PodDisruptionBudget budget = Predecessors.current(context.getSecondaryResources(PodDisruptionBudget.class),
+        resource, leftovers).stream()
         .filter(b -> b.getMetadata().getName().equals(resource.getMetadata().getName())).findFirst().orElse(null);
     return new Snapshot(resource, previous, deleting, commands, errors, spec, unknown, memory.unknownFieldsWarned,
         liveKitSecret, liveKit, target,
         targetTemplate, activeTemplate, pods, observed, revisions, credentials, membership, readings, lastKnown,
         disagreements, memory.createFailure, memory.rollbackReason, disrupted, lost, budget,
-        spec.activePollSeconds() > 0 ? memory.nextActiveRead : null, now);
+        spec.activePollSeconds() > 0 ? memory.nextActiveRead : null, now, List.copyOf(leftovers));
   }
 
   /**

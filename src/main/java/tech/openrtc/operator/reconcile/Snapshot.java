@@ -1,6 +1,7 @@
 package tech.openrtc.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.apps.ControllerRevision;
@@ -40,6 +41,8 @@ import tech.openrtc.operator.pods.PodState;
  * @param lostPods pods that went or failed with calls since the last pass, each reported once
  * @param budget the deployment's PodDisruptionBudget, null when there is none
  * @param nextActiveRead when the pods that are not draining are read next; null for never
+ * @param leftovers objects a deleted AgentDeployment of the same name left behind
+ *     ({@link Predecessors}); they are in none of the fields above
  */
 public record Snapshot(
     AgentDeployment resource,
@@ -69,7 +72,8 @@ public record Snapshot(
     List<LostCalls.LostPod> lostPods,
     PodDisruptionBudget budget,
     Instant nextActiveRead,
-    Instant now) {
+    Instant now,
+    List<HasMetadata> leftovers) {
 
   public boolean valid() {
     return specErrors.isEmpty();

@@ -23,7 +23,8 @@ import tech.openrtc.operator.pods.PodState;
  * delete, but its grace period (at least the drain timeout) says nothing about when: so the test is
  * the time since the delete, not the kill time. The lookup is a GET per such pod at most every
  * {@link #RECHECK}: a pod really terminating that long (calls still running, its node gone) costs
- * one GET per {@link #RECHECK}, nothing else.
+ * one GET per {@link #RECHECK}, nothing else. A pod the operator's own patch found gone (404) is
+ * left out at once ({@link #foundGone}).
  */
 final class StaleTerminatingPods {
 
@@ -62,6 +63,14 @@ final class StaleTerminatingPods {
       }
     }
     return gone.isEmpty() ? pods : pods.stream().filter(p -> !gone.contains(p.name())).toList();
+  }
+
+  /**
+   * A write to {@code pod} was answered 404: the API server no longer has it, though the cache does
+   * (a deletion the watch missed). It is left out from now on, as a pod found gone by a lookup.
+   */
+  void foundGone(String pod) {
+    gone.add(pod);
   }
 
   static boolean overdue(PodState p, Instant now) {

@@ -75,6 +75,7 @@ public final class SimCluster implements AutoCloseable {
   private volatile SimKubelet kubelet;
   private volatile SimScheduler scheduler;
   private volatile SimNodes nodes;
+  private volatile SimGarbageCollector garbageCollector;
 
   private SimCluster(SimOptions options) {
     this.options = options;
@@ -120,6 +121,9 @@ public final class SimCluster implements AutoCloseable {
     kubelet = k;
     scheduler = new SimScheduler(rt, newClient(SimScheduler.USER_AGENT));
     scheduler.start();
+    garbageCollector = new SimGarbageCollector(rt, newClient(SimGarbageCollector.USER_AGENT),
+        options.garbageCollectionDelay());
+    garbageCollector.start();
     // The disruption controller: PodDisruptionBudget statuses at most once a second.
     rt.scheduler.scheduleWithFixedDelay(
         () -> rt.io.execute(dispatcher.podApi()::syncBudgetStatuses), 1, 1, TimeUnit.SECONDS);
@@ -300,6 +304,9 @@ public final class SimCluster implements AutoCloseable {
     liveKitServers.forEach(FakeLiveKitServer::close);
     if (scheduler != null) {
       scheduler.close();
+    }
+    if (garbageCollector != null) {
+      garbageCollector.close();
     }
     if (kubelet != null) {
       kubelet.close();

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param nodes how many Nodes the cluster boots with ({@code sim-node-1..N})
  * @param evictionRetry how often the node drains ({@link NodeDrain}) try again to evict a pod
  *     (kubectl drain: every 5 s after a 429)
+ * @param garbageCollectionDelay how long after an AgentDeployment is gone its garbage collector
+ *     deletes what it owned ({@link SimGarbageCollector})
  */
 public record SimOptions(
     Duration startupDelay,
@@ -23,7 +25,8 @@ public record SimOptions(
     long seed,
     Propagation propagation,
     int nodes,
-    Duration evictionRetry) {
+    Duration evictionRetry,
+    Duration garbageCollectionDelay) {
 
   /**
    * How late the kubelet shows a change in a running pod's files. A pod update makes the kubelet
@@ -56,6 +59,10 @@ public record SimOptions(
     Objects.requireNonNull(startupDelay, "startupDelay");
     Objects.requireNonNull(propagation, "propagation");
     Objects.requireNonNull(evictionRetry, "evictionRetry");
+    Objects.requireNonNull(garbageCollectionDelay, "garbageCollectionDelay");
+    if (garbageCollectionDelay.isNegative()) {
+      throw new IllegalArgumentException("garbageCollectionDelay must not be negative");
+    }
     if (nodes < 0) {
       throw new IllegalArgumentException("nodes must not be negative");
     }
@@ -72,34 +79,39 @@ public record SimOptions(
 
   /** Files follow at once (the tests that are not about propagation). */
   public static SimOptions defaults() {
-    return new SimOptions(Duration.ofSeconds(1), 0, 8081, 42L, Propagation.INSTANT, 3, Duration.ofSeconds(5));
+    return new SimOptions(Duration.ofSeconds(1), 0, 8081, 42L, Propagation.INSTANT, 3, Duration.ofSeconds(5),
+        Duration.ofSeconds(1));
   }
 
   public SimOptions withStartupDelay(Duration d) {
-    return new SimOptions(d, apiPort, workerPort, seed, propagation, nodes, evictionRetry);
+    return new SimOptions(d, apiPort, workerPort, seed, propagation, nodes, evictionRetry, garbageCollectionDelay);
   }
 
   public SimOptions withApiPort(int port) {
-    return new SimOptions(startupDelay, port, workerPort, seed, propagation, nodes, evictionRetry);
+    return new SimOptions(startupDelay, port, workerPort, seed, propagation, nodes, evictionRetry, garbageCollectionDelay);
   }
 
   public SimOptions withWorkerPort(int port) {
-    return new SimOptions(startupDelay, apiPort, port, seed, propagation, nodes, evictionRetry);
+    return new SimOptions(startupDelay, apiPort, port, seed, propagation, nodes, evictionRetry, garbageCollectionDelay);
   }
 
   public SimOptions withSeed(long s) {
-    return new SimOptions(startupDelay, apiPort, workerPort, s, propagation, nodes, evictionRetry);
+    return new SimOptions(startupDelay, apiPort, workerPort, s, propagation, nodes, evictionRetry, garbageCollectionDelay);
   }
 
   public SimOptions withPropagation(Propagation p) {
-    return new SimOptions(startupDelay, apiPort, workerPort, seed, p, nodes, evictionRetry);
+    return new SimOptions(startupDelay, apiPort, workerPort, seed, p, nodes, evictionRetry, garbageCollectionDelay);
   }
 
   public SimOptions withNodes(int n) {
-    return new SimOptions(startupDelay, apiPort, workerPort, seed, propagation, n, evictionRetry);
+    return new SimOptions(startupDelay, apiPort, workerPort, seed, propagation, n, evictionRetry, garbageCollectionDelay);
   }
 
   public SimOptions withEvictionRetry(Duration d) {
-    return new SimOptions(startupDelay, apiPort, workerPort, seed, propagation, nodes, d);
+    return new SimOptions(startupDelay, apiPort, workerPort, seed, propagation, nodes, d, garbageCollectionDelay);
+  }
+
+  public SimOptions withGarbageCollectionDelay(Duration d) {
+    return new SimOptions(startupDelay, apiPort, workerPort, seed, propagation, nodes, evictionRetry, d);
   }
 }

@@ -42,4 +42,19 @@ class MissedDeletionIT extends OperatorIT {
     assertThat(t.sim.ledger().cut()).isZero();
     t.assertNoBusyPodDeleted();
   }
+
+  @Test
+  void aDrainMarkAnswered404ForAPodTheServerStillHasIsTriedAgain() {
+    t.create(deployment("spurious", "v1", 1));
+    t.awaitHealthyAt("spurious", "v1", Duration.ofSeconds(20));
+    String old = t.pods("spurious").get(0).getMetadata().getName();
+    t.sim.refuseNextPatches("/api/v1/namespaces/" + NS + "/pods/" + old, 404, 1);
+
+    // A GET says the pod is there: the pass fails, the next one marks it, and it drains as usual.
+    t.setVersion("spurious", "v2");
+    t.awaitHealthyAt("spurious", "v2", Duration.ofSeconds(30));
+    assertThat(t.pods("spurious")).singleElement().satisfies(p -> assertThat(version(p)).isEqualTo("v2"));
+    assertThat(t.user.pods().inNamespace(NS).withName(old).get()).as("drained and deleted").isNull();
+    t.assertNoBusyPodDeleted();
+  }
 }

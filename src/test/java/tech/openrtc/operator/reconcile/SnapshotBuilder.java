@@ -50,6 +50,7 @@ final class SnapshotBuilder {
   io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget budget;
   Instant nextActiveRead;
   Instant now = NOW;
+  final List<io.fabric8.kubernetes.api.model.HasMetadata> leftovers = new ArrayList<>();
 
   SnapshotBuilder() {
     resource.getMetadata().setNamespace("voice");
@@ -111,7 +112,7 @@ final class SnapshotBuilder {
     if (!errors.isEmpty()) {
       return new Snapshot(resource, status, deleting, commands, errors, null, unknownFields, unknownFieldsWarned,
           null, liveKit, null, null, Optional.empty(), List.of(), null, revisions, List.of(), null, Map.of(), Map.of(),
-          List.of(), createFailure, null, Map.of(), List.of(), null, null, now);
+          List.of(), createFailure, null, Map.of(), List.of(), null, null, now, List.copyOf(leftovers));
     }
     EffectiveSpec e = SpecValidator.effective(spec);
     String target = target();
@@ -122,7 +123,7 @@ final class SnapshotBuilder {
     return new Snapshot(resource, status, deleting, commands, errors, e, unknownFields, unknownFieldsWarned,
         liveKitSecret, liveKit, target, targetTemplate, activeTemplate, List.copyOf(pods), observed, revisions,
         List.of(), null, Map.copyOf(readings), Map.copyOf(lastKnown), List.of(), createFailure, null,
-        Map.copyOf(disruptedNodes), List.copyOf(lost), budget, nextActiveRead, now);
+        Map.copyOf(disruptedNodes), List.copyOf(lost), budget, nextActiveRead, now, List.copyOf(leftovers));
   }
 
   /** The node is being taken away (cordoned, or tainted for removal). */

@@ -1,9 +1,11 @@
 package tech.openrtc.operator.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,5 +70,29 @@ class StaleTerminatingPodsTest {
 
     assertThat(later).isEmpty();
     assertThat(lookedUp).hasSize(1);
+  }
+
+  @Test
+  void aPatchAnswered404ForAPodTheServerLacksLeavesThePodOutAtOnce() {
+    StaleTerminatingPods stale = new StaleTerminatingPods();
+    List<PodState> pods = List.of(pod("running", null), pod("ghost", null));
+    assertThat(Actor.patchUnlessGone("ns/d", "ghost", stale, () -> {
+      throw new KubernetesClientException("not found", 404, null);
+    }, () -> false)).isEmpty();
+    assertThat(stale.withoutGone("ns", pods, NOW, (ns, name) -> exists(Set.of(), ns, name)))
+        .extracting(PodState::name).containsExactly("running");
+    assertThat(lookedUp).as("not overdue: no lookup needed").isEmpty();
+  }
+
+  @Test
+  void a404ThatTheServerContradictsAndOtherErrorsFailThePass() {
+    StaleTerminatingPods stale = new StaleTerminatingPods();
+    assertThatThrownBy(() -> Actor.patchUnlessGone("ns/d", "p", stale, () -> {
+      throw new KubernetesClientException("not found", 404, null);
+    }, () -> true)).isInstanceOf(KubernetesClientException.class);
+    assertThatThrownBy(() -> Actor.patchUnlessGone("ns/d", "p", stale, () -> {
+      throw new KubernetesClientException("boom", 500, null);
+    }, () -> false)).isInstanceOf(KubernetesClientException.class);
+    assertThat(stale.withoutGone("ns", List.of(pod("p", null)), NOW, (ns, name) -> true)).hasSize(1);
   }
 }
