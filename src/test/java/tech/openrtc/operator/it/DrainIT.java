@@ -109,8 +109,9 @@ class DrainIT extends OperatorIT {
     hung.setFault(Fault.HANG);
 
     t.setVersion("hang", "v2");
-    // The healthy old pod drains at once; the hung one is probed with a timeout and kept.
-    await().atMost(Duration.ofSeconds(10)).until(() -> t.pods("hang", p -> version(p).equals("v1")).size() == 1);
+    // The healthy old pod drains at once (after the 3 s settle time); the hung one is probed with a
+    // timeout and kept.
+    await().atMost(Duration.ofSeconds(20)).until(() -> t.pods("hang", p -> version(p).equals("v1")).size() == 1);
     assertThat(t.pods("hang", p -> version(p).equals("v1"))).extracting(p -> p.getMetadata().getName())
         .containsExactly(hung.podName());
     await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))

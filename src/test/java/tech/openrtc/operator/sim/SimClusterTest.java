@@ -361,7 +361,9 @@ class SimClusterTest {
   void requestLogAttributesRequestsByUserAgent() {
     sim.requests().reset();
     create(client, pod("a", "1.0", Map.of()));
-    client.pods().inNamespace(NS).withName("a").get();
+    // Once the kubelet has written its status (a busy machine may bind the pod late).
+    await().atMost(Duration.ofSeconds(10)).until(() -> get(client, "a").getStatus() != null
+        && "Running".equals(get(client, "a").getStatus().getPhase()));
     client.pods().inNamespace(NS).list();
     client.pods().inNamespace(NS).withName("a").patch(PatchContext.of(PatchType.JSON_MERGE),
         "{\"metadata\":{\"labels\":{\"x\":\"y\"}}}");
