@@ -423,8 +423,9 @@ public final class InvariantChecker implements AutoCloseable {
    * Why the deployments have not converged yet (empty once they have): each Healthy at its spec,
    * observed, with exactly {@code replicas} ready pods of the active revision and no other pod, at
    * most one credential Secret per live revision, its membership ConfigMap, at most
-   * {@code revisionHistoryLimit} ControllerRevisions besides the live one, and no pod of a
-   * deployment that is gone.
+   * {@code revisionHistoryLimit} ControllerRevisions besides the live one, its own
+   * PodDisruptionBudget at {@code minAvailable: replicas}, nothing a deleted predecessor of the same
+   * name owned, and no pod of a deployment that is gone.
    */
   List<String> notConverged(KubernetesClient user) {
     List<String> reasons = new ArrayList<>();
@@ -432,6 +433,7 @@ public final class InvariantChecker implements AutoCloseable {
     var secrets = user.secrets().inNamespace(namespace).list().getItems();
     var configMaps = user.configMaps().inNamespace(namespace).list().getItems();
     var revisions = user.apps().controllerRevisions().inNamespace(namespace).list().getItems();
+    var budgets = user.policy().v1().podDisruptionBudget().inNamespace(namespace).list().getItems();
     for (String name : deployments.keySet()) {
       AgentDeployment d = user.resources(AgentDeployment.class).inNamespace(namespace).withName(name).get();
       if (d == null || d.getStatus() == null) {
@@ -467,6 +469,21 @@ public final class InvariantChecker implements AutoCloseable {
       if (kept > limit + 1) { // the live revision, and revisionHistoryLimit old ones (as a Deployment's ReplicaSets)
         reasons.add(name + ": " + kept + " ControllerRevisions, revisionHistoryLimit " + limit + " + the live one");
       }
+      String uid = d.getMetadata().getUid();
+      var budget = budgets.stream().filter(b -> b.getMetadata().getName().equals(name)).findFirst();
+      if (budget.isEmpty() || !uid.equals(controllerUid(budget.get()))) {
+        reasons.add(name + ": no PodDisruptionBudget of its own"
+            + budget.map(b -> " (one controlled by " + controllerUid(b) + ")").orElse(""));
+      } else if (!Objects.equals(budget.get().getSpec().getMinAvailable().getIntVal(), replicas)) {
+        reasons.add(name + ": budget minAvailable " + budget.get().getSpec().getMinAvailable() + ", want " + replicas);
+      }
+      // What a deleted predecessor of the same name owned is gone (the operator or the collector).
+      long leftovers = java.util.stream.Stream.of(secrets, configMaps, revisions, budgets).flatMap(List::stream)
+          .filter(o -> name.equals(labels(o.getMetadata().getLabels()).get(Names.LABEL_DEPLOYMENT)))
+          .filter(o -> controllerUid(o) != null && !uid.equals(controllerUid(o))).count();
+      if (leftovers > 0) {
+        reasons.add(name + ": " + leftovers + " objects controlled by a deleted AgentDeployment of the same name");
+      }
     }
     allPods.stream().filter(p -> deploymentOf(p) != null && !deployments.containsKey(deploymentOf(p)))
         .forEach(p -> reasons.add("stray pod " + p.getMetadata().getName()));
@@ -474,6 +491,12 @@ public final class InvariantChecker implements AutoCloseable {
   }
 
   // ----
+
+  private static String controllerUid(io.fabric8.kubernetes.api.model.HasMetadata o) {
+    var refs = o.getMetadata().getOwnerReferences();
+    return refs == null ? null : refs.stream().filter(r -> Boolean.TRUE.equals(r.getController()))
+        .map(io.fabric8.kubernetes.api.model.OwnerReference::getUid).findFirst().orElse(null);
+  }
 
   private static String deploymentOf(Pod p) {
     return labels(p).get(Names.LABEL_DEPLOYMENT);

@@ -175,6 +175,25 @@ class InvariantCheckerTest {
     assertThat(checker.notConverged(user)).anySatisfy(r -> assertThat(r).contains(NAME + ": no status"));
   }
 
+  @Test
+  void aPredecessorsBudgetAndObjectsAreNotConverged() {
+    var d = user.resources(tech.openrtc.operator.api.AgentDeployment.class).inNamespace(NS).withName(NAME).get();
+    d.setStatus(new tech.openrtc.operator.api.AgentDeploymentStatus());
+    user.resource(d).updateStatus();
+    var earlier = new io.fabric8.kubernetes.api.model.OwnerReferenceBuilder()
+        .withApiVersion(tech.openrtc.operator.api.AgentDeployment.API_VERSION).withKind("AgentDeployment")
+        .withName(NAME).withUid("uid-earlier").withController(true).build();
+    user.policy().v1().podDisruptionBudget().inNamespace(NS).resource(
+        new io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder()
+            .withNewMetadata().withName(NAME).addToLabels(Names.LABEL_DEPLOYMENT, NAME).withOwnerReferences(earlier)
+            .endMetadata()
+            .withNewSpec().withMinAvailable(new io.fabric8.kubernetes.api.model.IntOrString(1)).endSpec().build())
+        .create();
+    assertThat(checker.notConverged(user))
+        .anySatisfy(r -> assertThat(r).isEqualTo(NAME + ": no PodDisruptionBudget of its own (one controlled by uid-earlier)"))
+        .anySatisfy(r -> assertThat(r).isEqualTo(NAME + ": 1 objects controlled by a deleted AgentDeployment of the same name"));
+  }
+
   private String busyPod() {
     CallGenerator calls = sim.calls(NS, NAME, CallProfile.manual());
     assertThat(calls.placeCall(Duration.ofSeconds(60))).isPresent();
