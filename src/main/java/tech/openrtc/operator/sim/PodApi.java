@@ -36,6 +36,8 @@ import tech.openrtc.operator.sim.RecordingDispatcher.ParsedPath;
  */
 final class PodApi {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PodApi.class);
+
   /** The mock server's store, as the dispatcher serves it. */
   interface Store {
     /** The object at this path, or null if there is none. */
@@ -246,6 +248,11 @@ final class PodApi {
     }
     try {
       syncBudgetStatusesNow();
+    } catch (RuntimeException e) {
+      // The mock fans a write out to its watches on the writer's thread; a watch closed meanwhile
+      // (a dropped watch) throws here. The next pass writes again.
+      budgetsStale.set(true);
+      LOG.debug("budget status sync failed; trying again", e);
     } finally {
       long took = System.nanoTime() - now;
       nextSync = System.nanoTime() + 4 * took;
