@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import tech.openrtc.operator.api.AgentDeployment;
+import tech.openrtc.operator.api.Controllers;
 import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.cli.RunCommand;
 import tech.openrtc.operator.sim.CallLedger;
@@ -471,16 +472,16 @@ public final class InvariantChecker implements AutoCloseable {
       }
       String uid = d.getMetadata().getUid();
       var budget = budgets.stream().filter(b -> b.getMetadata().getName().equals(name)).findFirst();
-      if (budget.isEmpty() || !uid.equals(controllerUid(budget.get()))) {
+      if (budget.isEmpty() || !uid.equals(Controllers.uid(budget.get()))) {
         reasons.add(name + ": no PodDisruptionBudget of its own"
-            + budget.map(b -> " (one controlled by " + controllerUid(b) + ")").orElse(""));
+            + budget.map(b -> " (one controlled by " + Controllers.uid(b) + ")").orElse(""));
       } else if (!Objects.equals(budget.get().getSpec().getMinAvailable().getIntVal(), replicas)) {
         reasons.add(name + ": budget minAvailable " + budget.get().getSpec().getMinAvailable() + ", want " + replicas);
       }
       // What a deleted predecessor of the same name owned is gone (the operator or the collector).
       long leftovers = java.util.stream.Stream.of(secrets, configMaps, revisions, budgets).flatMap(List::stream)
           .filter(o -> name.equals(labels(o.getMetadata().getLabels()).get(Names.LABEL_DEPLOYMENT)))
-          .filter(o -> controllerUid(o) != null && !uid.equals(controllerUid(o))).count();
+          .filter(o -> Controllers.uid(o) != null && !uid.equals(Controllers.uid(o))).count();
       if (leftovers > 0) {
         reasons.add(name + ": " + leftovers + " objects controlled by a deleted AgentDeployment of the same name");
       }
@@ -491,12 +492,6 @@ public final class InvariantChecker implements AutoCloseable {
   }
 
   // ----
-
-  private static String controllerUid(io.fabric8.kubernetes.api.model.HasMetadata o) {
-    var refs = o.getMetadata().getOwnerReferences();
-    return refs == null ? null : refs.stream().filter(r -> Boolean.TRUE.equals(r.getController()))
-        .map(io.fabric8.kubernetes.api.model.OwnerReference::getUid).findFirst().orElse(null);
-  }
 
   private static String deploymentOf(Pod p) {
     return labels(p).get(Names.LABEL_DEPLOYMENT);

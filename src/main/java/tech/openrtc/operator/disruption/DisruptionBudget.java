@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import java.util.Map;
 import tech.openrtc.operator.api.AgentDeployment;
+import tech.openrtc.operator.api.Controllers;
 import tech.openrtc.operator.api.Names;
 
 /**
@@ -53,8 +54,7 @@ public final class DisruptionBudget {
 
   /** True when {@code pdb} is ours to change: controlled by this AgentDeployment. */
   public static boolean owns(PodDisruptionBudget pdb, String ownerUid) {
-    return pdb.getMetadata().getOwnerReferences() != null && pdb.getMetadata().getOwnerReferences().stream()
-        .anyMatch(o -> Boolean.TRUE.equals(o.getController()) && ownerUid.equals(o.getUid()));
+    return ownerUid.equals(Controllers.uid(pdb));
   }
 
   /** True when {@code pdb} already says what {@link #build} would. */

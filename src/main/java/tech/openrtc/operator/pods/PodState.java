@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
+import tech.openrtc.operator.api.Controllers;
 import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.api.Times;
 
@@ -62,8 +63,7 @@ public record PodState(
         meta.getDeletionTimestamp() != null,
         deleteRequestedAt(meta),
         annotations.get(Names.ANNOTATION_IN_FLIGHT),
-        meta.getOwnerReferences() == null ? null : meta.getOwnerReferences().stream()
-            .filter(o -> Boolean.TRUE.equals(o.getController())).map(o -> o.getUid()).findFirst().orElse(null),
+        Controllers.uid(pod),
         meta.getResourceVersion(),
         labels.get(Names.LABEL_ROLE),
         time(annotations.get(Names.ANNOTATION_PROMOTED_AT)),

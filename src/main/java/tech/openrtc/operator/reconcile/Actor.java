@@ -11,6 +11,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.function.BiPredicate;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -49,6 +50,8 @@ final class Actor {
   static final Duration CONFLICT_RETRY = Duration.ofSeconds(1);
 
   private final KubernetesClient client;
+  /** Whether the API server has a pod (namespace, name): a read past the cache, after a 404 only. */
+  private final BiPredicate<String, String> podExists;
   private final HistoryKeeper history;
   private final StatusWriter statusWriter;
   private final MembershipPublisher membership;
@@ -61,8 +64,9 @@ final class Actor {
   private final LiveKitWebhooks webhooks;
 
   Actor(KubernetesClient client, StatusWriter statusWriter, SigningKeyStore signingKeys, Recorder recorder,
-      OperatorMetrics metrics, LiveKitWebhooks webhooks) {
+      OperatorMetrics metrics, LiveKitWebhooks webhooks, BiPredicate<String, String> podExists) {
     this.client = client;
+    this.podExists = podExists;
     this.history = new HistoryKeeper(client);
     this.statusWriter = statusWriter;
     this.membership = new MembershipPublisher(client);
@@ -189,7 +193,7 @@ final class Actor {
   private void patch(Snapshot s, DeploymentMemory memory, InformerEventSource<Pod, AgentDeployment> podCache,
       PodState pod, Supplier<Pod> write) {
     patchUnlessGone(s.key(), pod.name(), memory.staleTerminating, write,
-        () -> client.pods().inNamespace(s.namespace()).withName(pod.name()).get() != null)
+        () -> podExists.test(s.namespace(), pod.name()))
         .ifPresent(patched -> podCache.handleRecentResourceUpdate(ResourceID.fromResource(patched), patched,
             previous(s.namespace(), pod)));
   }

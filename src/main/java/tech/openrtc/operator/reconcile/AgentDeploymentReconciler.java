@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiPredicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -99,9 +100,10 @@ public class AgentDeploymentReconciler implements Reconciler<AgentDeployment>, C
           webhookEvents.propagateEvent(new ResourceID(s.name(), s.namespace()));
         },
         this::auditHandledCall);
-    this.observer = new Observer(prober, new LiveKitSecrets(client), this::disruptedNodes, departures,
-        (namespace, pod) -> podExists(client, namespace, pod));
-    this.actor = new Actor(client, new StatusWriter(client, clock), signingKeys, recorder, metrics, webhooks);
+    BiPredicate<String, String> podExists = (namespace, pod) -> podExists(client, namespace, pod);
+    this.observer = new Observer(prober, new LiveKitSecrets(client), this::disruptedNodes, departures, podExists);
+    this.actor = new Actor(client, new StatusWriter(client, clock), signingKeys, recorder, metrics, webhooks,
+        podExists);
     this.memories = new DeploymentMemories((namespace, name) -> {
       metrics.forget(namespace, name);
       webhooks.forget(namespace, name);

@@ -1,11 +1,11 @@
 package tech.openrtc.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import tech.openrtc.operator.api.AgentDeployment;
+import tech.openrtc.operator.api.Controllers;
 import tech.openrtc.operator.api.Names;
 
 /**
@@ -23,12 +23,10 @@ final class Predecessors {
 
   /** True when {@code o}'s controller is an AgentDeployment named as {@code d} with another uid. */
   static boolean leftBehind(HasMetadata o, AgentDeployment d) {
-    List<OwnerReference> refs = o.getMetadata().getOwnerReferences();
-    return refs != null && refs.stream().anyMatch(r -> Boolean.TRUE.equals(r.getController())
-        && AgentDeployment.KIND.equals(r.getKind())
+    return Controllers.of(o).filter(r -> AgentDeployment.KIND.equals(r.getKind())
         && r.getApiVersion() != null && r.getApiVersion().startsWith(Names.GROUP + "/")
         && d.getMetadata().getName().equals(r.getName())
-        && r.getUid() != null && !r.getUid().equals(d.getMetadata().getUid()));
+        && r.getUid() != null && !r.getUid().equals(d.getMetadata().getUid())).isPresent();
   }
 
   /** Those of {@code all} that are not left behind by a predecessor; the others are added to {@code leftovers}. */

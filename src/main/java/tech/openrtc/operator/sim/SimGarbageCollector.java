@@ -34,7 +34,6 @@ final class SimGarbageCollector implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SimGarbageCollector.class);
 
   static final String USER_AGENT = "openrtc-sim-gc";
-  private static final String OWNER_KIND = "AgentDeployment";
 
   private final SimRuntime rt;
   private final KubernetesClient client;
@@ -106,7 +105,7 @@ final class SimGarbageCollector implements AutoCloseable {
   }
 
   private boolean present(OwnerReference ref) {
-    if (!OWNER_KIND.equals(ref.getKind())) {
+    if (!AgentDeployment.KIND.equals(ref.getKind())) {
       return true;
     }
     return owners.getStore().list().stream().anyMatch(d -> ref.getUid().equals(d.getMetadata().getUid()));

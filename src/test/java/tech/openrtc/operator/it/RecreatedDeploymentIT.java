@@ -14,6 +14,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.api.AgentDeployment;
+import tech.openrtc.operator.api.Controllers;
 import tech.openrtc.operator.api.Names;
 import tech.openrtc.operator.sim.SimOptions;
 
@@ -44,7 +45,7 @@ class RecreatedDeploymentIT {
     t.user.resources(AgentDeployment.class).inNamespace(NS).withName("again").delete();
     await().atMost(Duration.ofSeconds(20)).until(() -> t.get("again") == null);
     assertThat(owned("again")).as("left behind by the first incarnation").isNotEmpty()
-        .allSatisfy(o -> assertThat(controllerUid(o)).isEqualTo(firstUid));
+        .allSatisfy(o -> assertThat(Controllers.uid(o)).isEqualTo(firstUid));
 
     t.create(deployment("again", "v1", 3));
     t.awaitHealthyAt("again", "v1", Duration.ofSeconds(20));
@@ -55,7 +56,7 @@ class RecreatedDeploymentIT {
       assertThat(minAvailable()).isEqualTo(3);
     });
     assertThat(owned("again")).as("budget, membership, credentials, revisions").hasSizeGreaterThanOrEqualTo(4)
-        .allSatisfy(o -> assertThat(controllerUid(o)).as(o.getKind() + " " + o.getMetadata().getName()).isEqualTo(uid));
+        .allSatisfy(o -> assertThat(Controllers.uid(o)).as(o.getKind() + " " + o.getMetadata().getName()).isEqualTo(uid));
     // The disruption controller counts again: no healthy worker may be evicted.
     await().atMost(Duration.ofSeconds(5)).until(() -> budget().getStatus() != null
         && Integer.valueOf(3).equals(budget().getStatus().getDesiredHealthy()));
@@ -93,10 +94,5 @@ class RecreatedDeploymentIT {
     all.addAll(t.user.apps().controllerRevisions().inNamespace(NS).withLabel(Names.LABEL_DEPLOYMENT, name)
         .list().getItems());
     return all;
-  }
-
-  private static String controllerUid(HasMetadata o) {
-    return o.getMetadata().getOwnerReferences().stream().filter(r -> Boolean.TRUE.equals(r.getController()))
-        .map(OwnerReference::getUid).findFirst().orElse(null);
   }
 }
