@@ -56,5 +56,6 @@ class MissedDeletionIT extends OperatorIT {
     assertThat(t.pods("spurious")).singleElement().satisfies(p -> assertThat(version(p)).isEqualTo("v2"));
     assertThat(t.user.pods().inNamespace(NS).withName(old).get()).as("drained and deleted").isNull();
     t.assertNoBusyPodDeleted();
+    t.assertNoCallCut();
   }
 }

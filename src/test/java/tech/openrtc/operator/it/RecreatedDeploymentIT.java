@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 import tech.openrtc.operator.api.AgentDeployment;
 import tech.openrtc.operator.api.Controllers;
 import tech.openrtc.operator.api.Names;
+import tech.openrtc.operator.sim.CallGenerator;
+import tech.openrtc.operator.sim.CallProfile;
 import tech.openrtc.operator.sim.SimOptions;
 
 /**
@@ -60,8 +62,13 @@ class RecreatedDeploymentIT {
     // The disruption controller counts again: no healthy worker may be evicted.
     await().atMost(Duration.ofSeconds(5)).until(() -> budget().getStatus() != null
         && Integer.valueOf(3).equals(budget().getStatus().getDesiredHealthy()));
-    String pod = t.pods("again").get(0).getMetadata().getName();
-    assertThat(t.user.pods().inNamespace(NS).withName(pod).evict()).as("eviction of a busy-able worker").isFalse();
+    CallGenerator calls = t.sim.calls(NS, "again", CallProfile.manual());
+    assertThat(calls.placeCall(Duration.ofSeconds(5))).isPresent();
+    String busy = t.pods("again").stream().map(p -> p.getMetadata().getName())
+        .filter(name -> t.sim.ledger().liveOnPod(NS, name) > 0).findFirst().orElseThrow();
+    assertThat(t.user.pods().inNamespace(NS).withName(busy).evict()).as("eviction of a busy worker").isFalse();
+    await().atMost(Duration.ofSeconds(10)).until(() -> t.sim.ledger().live() == 0);
+    t.assertNoCallCut();
   }
 
   @Test
